@@ -1,0 +1,161 @@
+package io.activation.api.ingest;
+
+import io.activation.access.Scope;
+import io.activation.api.contact.BatchItems;
+import io.activation.api.contact.ContactRefJson;
+import io.activation.api.web.ApiPrincipal;
+import io.activation.api.web.CanonicalJson;
+import io.activation.api.web.Idempotency;
+import io.activation.api.web.Problems;
+import io.activation.api.web.RequiresScope;
+import io.activation.contact.ContactRef;
+import io.activation.ingest.IngestProperties;
+import io.activation.ingest.Ingestion;
+import io.activation.platform.ConditionalOnRole;
+import io.activation.platform.InvalidInputException;
+import io.activation.platform.Role;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+@Tag(name = "Events", description = "Behavioural events: page_viewed, product_viewed, cart_updated, ...")
+@RestController
+@ConditionalOnRole(Role.API)
+@RequestMapping(path = "/api/v1/events", produces = MediaType.APPLICATION_JSON_VALUE)
+class EventController {
+
+    private static final String ORIGIN = "api";
+    private static final Set<String> FIELDS = Set.of("type", "contact", "occurredAt", "properties", "idempotencyKey");
+
+    private final Ingestion ingestion;
+    private final Idempotency idempotency;
+    private final IngestProperties properties;
+
+    EventController(Ingestion ingestion, Idempotency idempotency, IngestProperties properties) {
+        this.ingestion = ingestion;
+        this.idempotency = idempotency;
+        this.properties = properties;
+    }
+
+    @Operation(summary = "Record a behavioural event", description = "Body: {\"type\": \"product_viewed\","
+            + " \"contact\": {\"externalId\": \"c-1\"} or {\"anonymousId\": \"...\"}, \"occurredAt\":"
+            + " \"2026-11-22T10:00:00Z\", \"properties\": {...}}. 202: stored and queued for publication.")
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    @RequiresScope(Scope.INGEST)
+    ResponseEntity<?> record(@RequestBody JsonNode body,
+            @RequestHeader(name = Idempotency.HEADER, required = false) String key, ApiPrincipal principal,
+            HttpServletRequest request) {
+        Ingestion.EventInput input = input(body, "");
+        byte[] fingerprint = CanonicalJson.fingerprint(request.getMethod(), request.getRequestURI(), body);
+        return idempotency.run(principal, key, fingerprint, () -> {
+            Ingestion.EventResult result = ingestion.recordEvents(List.of(input), ORIGIN).get(0);
+            if (!result.accepted()) {
+                throw new InvalidInputException(result.errors());
+            }
+            return ResponseEntity.status(HttpStatus.ACCEPTED).body(item(result));
+        });
+    }
+
+    @Operation(summary = "Record up to 1,000 events; one result per item")
+    @PostMapping(path = "/batch", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @RequiresScope(Scope.INGEST)
+    ResponseEntity<?> batch(@RequestBody JsonNode body,
+            @RequestHeader(name = Idempotency.HEADER, required = false) String key, ApiPrincipal principal,
+            HttpServletRequest request) {
+        JsonNode items = BatchItems.items(body, properties.maxBatchItems());
+        byte[] fingerprint = CanonicalJson.fingerprint(request.getMethod(), request.getRequestURI(), body);
+        return idempotency.run(principal, key, fingerprint, () -> {
+            List<String> keys = new ArrayList<>();
+            List<byte[]> fingerprints = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                keys.add(Idempotency.itemKey(items.get(i)));
+                fingerprints.add(CanonicalJson.fingerprint("ITEM", request.getRequestURI(), items.get(i)));
+            }
+            Map<Integer, ObjectNode> results = idempotency.runItems(principal, keys, fingerprints, indices -> {
+                Map<Integer, ObjectNode> out = new HashMap<>();
+                List<Ingestion.EventInput> inputs = new ArrayList<>();
+                List<Integer> sent = new ArrayList<>();
+                for (int i : indices) {
+                    try {
+                        inputs.add(input(items.get(i), ""));
+                        sent.add(i);
+                    } catch (InvalidInputException e) {
+                        out.put(i, Problems.itemProblem(e));
+                    }
+                }
+                List<Ingestion.EventResult> recorded = ingestion.recordEvents(inputs, ORIGIN);
+                for (int j = 0; j < recorded.size(); j++) {
+                    Ingestion.EventResult r = recorded.get(j);
+                    out.put(sent.get(j), r.accepted() ? item(r) : Problems.itemProblem(422, r.errorCode(),
+                            r.errors().get(0).field() + ": " + r.errors().get(0).message(), r.errors()));
+                }
+                return out;
+            });
+            return ResponseEntity.ok(BatchItems.answer(items.size(), results));
+        });
+    }
+
+    private static ObjectNode item(Ingestion.EventResult result) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("status", 202);
+        node.put("result", "accepted");
+        node.put("eventId", result.eventId().toString());
+        node.put("contactId", result.contactId());
+        return node;
+    }
+
+    static Ingestion.EventInput input(JsonNode body, String path) {
+        if (body == null || !body.isObject()) {
+            throw new InvalidInputException(path.isEmpty() ? "body" : path, "must be a JSON object");
+        }
+        String prefix = path.isEmpty() ? "" : path + ".";
+        for (var field : body.properties()) {
+            if (!FIELDS.contains(field.getKey())) {
+                throw new InvalidInputException(prefix + field.getKey(), "is not a field of an event: send type,"
+                        + " contact, occurredAt and properties");
+            }
+        }
+        JsonNode type = body.get("type");
+        if (type == null || !type.isString()) {
+            throw new InvalidInputException(prefix + "type", "is required: a string such as product_viewed");
+        }
+        ContactRef contact = ContactRefJson.parse(body.get("contact"), prefix + "contact");
+        if (contact == null) {
+            throw new InvalidInputException(prefix + "contact", "is required: {\"externalId\": ...} or"
+                    + " {\"anonymousId\": ...}");
+        }
+        Instant occurredAt = null;
+        JsonNode at = body.get("occurredAt");
+        if (at != null && !at.isNull()) {
+            if (!at.isString()) {
+                throw new InvalidInputException(prefix + "occurredAt", "must be an ISO-8601 timestamp string");
+            }
+            try {
+                occurredAt = OffsetDateTime.parse(at.stringValue()).toInstant();
+            } catch (DateTimeParseException e) {
+                throw new InvalidInputException(prefix + "occurredAt",
+                        "must be an ISO-8601 timestamp with offset, e.g. 2026-11-22T10:00:00Z");
+            }
+        }
+        return new Ingestion.EventInput(contact, type.stringValue(), occurredAt, body.get("properties"));
+    }
+}

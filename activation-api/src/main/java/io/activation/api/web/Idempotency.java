@@ -1,0 +1,156 @@
+package io.activation.api.web;
+
+import io.activation.ingest.IdempotencyKeys;
+import io.activation.ingest.IdempotencyKeys.Claim;
+import io.activation.ingest.IdempotencyKeys.KeyedRequest;
+import io.activation.ingest.IdempotencyKeys.StoredResponse;
+import io.activation.platform.ConflictException;
+import io.activation.platform.InvalidInputException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Runs a write under an idempotency key, in one transaction with it: the claim, the write, the outbox events and
+ * the stored answer commit together or not at all.
+ */
+@Component
+public class Idempotency {
+
+    public static final String HEADER = "Idempotency-Key";
+    public static final String REPLAYED_HEADER = "Idempotent-Replayed";
+
+    private final IdempotencyKeys keys;
+    private final TransactionTemplate transactions;
+    private final JsonMapper json;
+
+    Idempotency(IdempotencyKeys keys, TransactionTemplate transactions, JsonMapper json) {
+        this.keys = keys;
+        this.transactions = transactions;
+        this.json = json;
+    }
+
+    /**
+     * Runs {@code work} once per key: a replay with the same fingerprint returns the stored answer, another payload
+     * under the same key is a 409 problem. Without a key the work simply runs.
+     */
+    public ResponseEntity<?> run(ApiPrincipal principal, String key, byte[] fingerprint,
+            Supplier<ResponseEntity<?>> work) {
+        if (key == null) {
+            return transactions.execute(status -> work.get());
+        }
+        String checked = validKey(key, HEADER);
+        return transactions.execute(status -> {
+            Claim claim = keys.claim(principal.idempotencyScope(), checked, fingerprint);
+            if (claim instanceof Claim.Replay replay) {
+                return ResponseEntity.status(replay.response().status()).header(REPLAYED_HEADER, "true")
+                        .contentType(MediaType.APPLICATION_JSON).body(replay.response().body());
+            }
+            if (claim instanceof Claim.Mismatch) {
+                throw reused(HEADER);
+            }
+            ResponseEntity<?> response = work.get();
+            keys.complete(principal.idempotencyScope(), checked,
+                    new StoredResponse(response.getStatusCode().value(), json.writeValueAsString(response.getBody())));
+            return response;
+        });
+    }
+
+    /**
+     * Runs a batch whose items may carry their own keys, in the caller's transaction. {@code work} gets the indices
+     * to process and returns each one's result object, whose {@code status} field is its HTTP-like status code.
+     * Replayed items get their stored result (with {@code "replayed": true}); a key reused with another payload,
+     * or used twice in the batch, rejects that item alone.
+     */
+    public Map<Integer, ObjectNode> runItems(ApiPrincipal principal, List<String> itemKeys, List<byte[]> fingerprints,
+            Function<List<Integer>, Map<Integer, ObjectNode>> work) {
+        Map<Integer, ObjectNode> results = new HashMap<>();
+        List<KeyedRequest> requests = new ArrayList<>();
+        Map<String, Integer> indexOfKey = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
+        List<Integer> toProcess = new ArrayList<>();
+        for (int i = 0; i < itemKeys.size(); i++) {
+            String key = itemKeys.get(i);
+            if (key == null) {
+                toProcess.add(i);
+                continue;
+            }
+            String field = "items[" + i + "].idempotencyKey";
+            try {
+                validKey(key, field);
+            } catch (InvalidInputException e) {
+                results.put(i, Problems.itemProblem(e));
+                continue;
+            }
+            if (!seen.add(key)) {
+                results.put(i, Problems.itemProblem(new ConflictException("idempotency-key-reused", field,
+                        "The idempotency key '" + key + "' is used by another item of this batch")));
+                continue;
+            }
+            requests.add(new KeyedRequest(key, fingerprints.get(i)));
+            indexOfKey.put(key, i);
+        }
+        Map<String, Claim> claims = keys.claimAll(principal.idempotencyScope(), requests);
+        List<String> claimedKeys = new ArrayList<>();
+        claims.forEach((key, claim) -> {
+            int i = indexOfKey.get(key);
+            if (claim instanceof Claim.Replay replay) {
+                ObjectNode stored = (ObjectNode) json.readTree(replay.response().body());
+                stored.put("replayed", true);
+                results.put(i, stored);
+            } else if (claim instanceof Claim.Mismatch) {
+                results.put(i, Problems.itemProblem(reused("items[" + i + "].idempotencyKey")));
+            } else {
+                claimedKeys.add(key);
+                toProcess.add(i);
+            }
+        });
+        toProcess.sort(Integer::compare);
+        results.putAll(work.apply(toProcess));
+        Map<String, StoredResponse> completed = new LinkedHashMap<>();
+        List<String> released = new ArrayList<>();
+        for (String key : claimedKeys) {
+            ObjectNode result = results.get(indexOfKey.get(key));
+            int status = result.path("status").asInt(200);
+            if (status >= 400) {
+                released.add(key);
+            } else {
+                completed.put(key, new StoredResponse(status, json.writeValueAsString(result)));
+            }
+        }
+        keys.completeAll(principal.idempotencyScope(), completed);
+        keys.release(principal.idempotencyScope(), released);
+        return results;
+    }
+
+    /** The optional per-item key of a batch item. */
+    public static String itemKey(JsonNode item) {
+        JsonNode key = item == null ? null : item.get("idempotencyKey");
+        return key == null || key.isNull() ? null : key.isString() ? key.stringValue() : key.toString();
+    }
+
+    private static String validKey(String key, String field) {
+        if (key.isEmpty() || key.length() > 255 || key.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+            throw new InvalidInputException(field, "must be 1 to 255 printable ASCII characters");
+        }
+        return key;
+    }
+
+    private static ConflictException reused(String field) {
+        return new ConflictException("idempotency-key-reused", field,
+                "This idempotency key was already used with a different request; use a new key for a new request");
+    }
+}

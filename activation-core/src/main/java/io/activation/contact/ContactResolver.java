@@ -1,0 +1,174 @@
+package io.activation.contact;
+
+import io.activation.datamodel.StoredRow;
+import io.activation.datamodel.TableCatalog;
+import io.activation.datamodel.TableSchema;
+import io.activation.platform.NotFoundException;
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Finds the contact each ref names and creates the ones that do not exist yet: an interaction row or event for an
+ * unknown external id creates a bare contact with that id (data arriving before the profile is not lost); an
+ * unknown anonymous id creates an anonymous contact. Contacts named by internal id must exist.
+ */
+@Component
+public class ContactResolver {
+
+    private final JdbcTemplate jdbc;
+    private final TableCatalog catalog;
+    private final Clock clock;
+
+    ContactResolver(JdbcTemplate jdbc, TableCatalog catalog, Clock clock) {
+        this.jdbc = jdbc;
+        this.catalog = catalog;
+        this.clock = clock;
+    }
+
+    @Transactional(propagation = Propagation.MANDATORY)
+    public ResolvedContacts resolve(Collection<ContactRef> refs) {
+        Map<ContactRef, Long> ids = new HashMap<>();
+        List<StoredRow> created = new ArrayList<>();
+        Set<String> externalIds = new LinkedHashSet<>();
+        Set<String> anonymousIds = new LinkedHashSet<>();
+        Set<Long> internalIds = new LinkedHashSet<>();
+        for (ContactRef ref : refs) {
+            if (ref.externalId() != null) {
+                externalIds.add(ref.externalId());
+            } else if (ref.anonymousId() != null) {
+                anonymousIds.add(ref.anonymousId());
+            } else {
+                internalIds.add(ref.contactId());
+            }
+        }
+        Map<String, Long> byExternal = byExternalIds(externalIds, created);
+        Map<String, Long> byAnonymous = byAnonymousIds(anonymousIds, created);
+        Set<Long> existing = existingIds(internalIds);
+        for (ContactRef ref : refs) {
+            if (ref.externalId() != null) {
+                ids.put(ref, byExternal.get(ref.externalId()));
+            } else if (ref.anonymousId() != null) {
+                ids.put(ref, byAnonymous.get(ref.anonymousId()));
+            } else if (existing.contains(ref.contactId())) {
+                ids.put(ref, ref.contactId());
+            } else {
+                throw new NotFoundException("contactId", "There is no contact with id " + ref.contactId());
+            }
+        }
+        return new ResolvedContacts(ids, created);
+    }
+
+    /** The contact an anonymous id points at, if any. */
+    public java.util.Optional<Long> anonymous(String anonymousId) {
+        return jdbc.queryForList("select contact_id from contact_identities where anonymous_id = ?", Long.class,
+                anonymousId).stream().findFirst();
+    }
+
+    private Map<String, Long> byExternalIds(Set<String> externalIds, List<StoredRow> created) {
+        Map<String, Long> found = new HashMap<>();
+        if (externalIds.isEmpty()) {
+            return found;
+        }
+        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+        jdbc.query(connection -> {
+            PreparedStatement ps = connection.prepareStatement("""
+                    insert into contacts (external_id, created_at, updated_at)
+                    select x, ?, ? from unnest(?::varchar[]) as x
+                    on conflict (external_id) do nothing
+                    returning id, external_id""");
+            ps.setObject(1, now);
+            ps.setObject(2, now);
+            ps.setArray(3, connection.createArrayOf("varchar", externalIds.toArray()));
+            return ps;
+        }, rs -> {
+            found.put(rs.getString(2), rs.getLong(1));
+            created.add(bare(rs.getLong(1), rs.getString(2), now));
+        });
+        if (found.size() < externalIds.size()) {
+            jdbc.query(connection -> {
+                PreparedStatement ps = connection.prepareStatement(
+                        "select id, external_id from contacts where external_id = any(?)");
+                Array array = connection.createArrayOf("varchar", externalIds.toArray());
+                ps.setArray(1, array);
+                return ps;
+            }, rs -> {
+                found.putIfAbsent(rs.getString(2), rs.getLong(1));
+            });
+        }
+        return found;
+    }
+
+    private Map<String, Long> byAnonymousIds(Set<String> anonymousIds, List<StoredRow> created) {
+        Map<String, Long> found = new HashMap<>();
+        if (anonymousIds.isEmpty()) {
+            return found;
+        }
+        jdbc.query(connection -> {
+            PreparedStatement ps = connection.prepareStatement(
+                    "select anonymous_id, contact_id from contact_identities where anonymous_id = any(?)");
+            ps.setArray(1, connection.createArrayOf("varchar", anonymousIds.toArray()));
+            return ps;
+        }, rs -> {
+            found.put(rs.getString(1), rs.getLong(2));
+        });
+        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+        for (String anonymousId : anonymousIds) {
+            if (found.containsKey(anonymousId)) {
+                continue;
+            }
+            Long contactId = jdbc.queryForObject(
+                    "insert into contacts (created_at, updated_at) values (?, ?) returning id", Long.class, now, now);
+            int linked = jdbc.update("insert into contact_identities (anonymous_id, contact_id, created_at) "
+                    + "values (?, ?, ?) on conflict (anonymous_id) do nothing", anonymousId, contactId, now);
+            if (linked == 1) {
+                found.put(anonymousId, contactId);
+                created.add(bare(contactId, null, now));
+            } else {
+                // Another request created it first; use theirs.
+                jdbc.update("delete from contacts where id = ?", contactId);
+                found.put(anonymousId, jdbc.queryForObject(
+                        "select contact_id from contact_identities where anonymous_id = ?", Long.class, anonymousId));
+            }
+        }
+        return found;
+    }
+
+    private Set<Long> existingIds(Set<Long> ids) {
+        if (ids.isEmpty()) {
+            return Set.of();
+        }
+        Set<Long> existing = new LinkedHashSet<>();
+        jdbc.query(connection -> {
+            PreparedStatement ps = connection.prepareStatement("select id from contacts where id = any(?)");
+            ps.setArray(1, connection.createArrayOf("bigint", ids.toArray()));
+            return ps;
+        }, rs -> {
+            existing.add(rs.getLong(1));
+        });
+        return existing;
+    }
+
+    /** A contact just created with nothing but its key: every attribute is empty. */
+    private StoredRow bare(long id, String externalId, OffsetDateTime at) {
+        Map<String, Object> values = new java.util.LinkedHashMap<>();
+        for (TableSchema.Column column : catalog.contacts().columns()) {
+            values.put(column.name(), null);
+        }
+        values.put("external_id", externalId);
+        return new StoredRow(id, null, values, at.toInstant(), at.toInstant());
+    }
+}

@@ -1,0 +1,20 @@
+package io.activation.contact;
+
+import io.activation.datamodel.StoredRow;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The outcome of resolving contact refs: the id of each ref and the contacts that had to be created (a change
+ * event is due for each).
+ */
+public record ResolvedContacts(Map<ContactRef, Long> ids, List<StoredRow> created) {
+
+    public long id(ContactRef ref) {
+        Long id = ids.get(ref);
+        if (id == null) {
+            throw new IllegalStateException("Unresolved contact " + ref);
+        }
+        return id;
+    }
+}

@@ -1,0 +1,384 @@
+package io.activation.ingest;
+
+import io.activation.contact.ContactMerger;
+import io.activation.contact.ContactRef;
+import io.activation.contact.ContactResolver;
+import io.activation.contact.Contacts;
+import io.activation.contact.ResolvedContacts;
+import io.activation.datamodel.RowInputs;
+import io.activation.datamodel.RowResult;
+import io.activation.datamodel.RowWrite;
+import io.activation.datamodel.RowWriter;
+import io.activation.datamodel.StoredRow;
+import io.activation.datamodel.TableCatalog;
+import io.activation.datamodel.TableSchema;
+import io.activation.platform.FieldError;
+import io.activation.platform.InvalidInputException;
+import java.sql.PreparedStatement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * The application service of intake. Each method is one transaction (or joins the caller's, which is how the API
+ * adds the idempotency key to the same commit): validate every item, resolve contacts, write, and append one
+ * change event per record that changed. An item that fails validation is rejected alone; the others go through.
+ *
+ * @see ChangeEvents for what is published
+ */
+@Service
+public class Ingestion {
+
+    /** A row for a table: which contact it belongs to (contact-owned tables only) and its attribute values. */
+    public record RowInput(ContactRef contact, JsonNode values) {}
+
+    /** A behavioural event; {@code occurredAt} null means now. */
+    public record EventInput(ContactRef contact, String type, Instant occurredAt, JsonNode properties) {}
+
+    /** What happened to one event: accepted with its id and contact, or rejected with the reasons. */
+    public record EventResult(UUID eventId, Long contactId, String errorCode, List<FieldError> errors) {
+        public boolean accepted() {
+            return errorCode == null;
+        }
+    }
+
+    /** The outcome of identify: the contact as written and, when an anonymous contact was folded in, its id. */
+    public record Identified(RowResult contact, Long mergedContactId) {}
+
+    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z0-9][a-z0-9_.:-]{0,99}");
+    private static final int MAX_PROPERTIES_CHARS = 32_768;
+    private static final Duration MAX_FUTURE = Duration.ofHours(24);
+
+    private final TableCatalog catalog;
+    private final RowInputs inputs;
+    private final RowWriter writer;
+    private final ContactResolver resolver;
+    private final ContactMerger merger;
+    private final Contacts contacts;
+    private final Outbox outbox;
+    private final ChangeEvents events;
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    Ingestion(TableCatalog catalog, RowInputs inputs, RowWriter writer, ContactResolver resolver, ContactMerger merger,
+            Contacts contacts, Outbox outbox, ChangeEvents events, JdbcTemplate jdbc, Clock clock) {
+        this.catalog = catalog;
+        this.inputs = inputs;
+        this.writer = writer;
+        this.resolver = resolver;
+        this.merger = merger;
+        this.contacts = contacts;
+        this.outbox = outbox;
+        this.events = events;
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /**
+     * Upserts contacts by external id. Each item is an object of column names to values (built-in and custom
+     * attributes), {@code external_id} required. Field paths in errors are column names.
+     */
+    @Transactional
+    public List<RowResult> upsertContacts(List<JsonNode> items, String origin) {
+        TableSchema table = catalog.contacts();
+        RowResult[] results = new RowResult[items.size()];
+        List<RowWrite> writes = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            try {
+                JsonNode item = items.get(i);
+                writes.add(inputs.parse(table, item, "", null, region(item)));
+                positions.add(i);
+            } catch (InvalidInputException e) {
+                results[i] = RowResult.rejected(e.code(), e.errors());
+            }
+        }
+        List<RowResult> written = writer.upsert(table, writes);
+        List<OutboxMessage> messages = new ArrayList<>();
+        for (int j = 0; j < written.size(); j++) {
+            RowResult r = written.get(j);
+            results[positions.get(j)] = r;
+            if (r.changedData()) {
+                String type = r.status() == RowResult.Status.CREATED ? ChangeEvents.CONTACT_CREATED
+                        : ChangeEvents.CONTACT_UPDATED;
+                messages.add(events.contactChanged(type, r.row(), r.previous(), r.changed(), origin));
+            }
+        }
+        outbox.append(messages);
+        return Arrays.asList(results);
+    }
+
+    /** Upserts rows of a user table by business key. */
+    @Transactional
+    public List<RowResult> upsertRows(String tableName, List<RowInput> items, String origin) {
+        TableSchema table = catalog.schema(tableName);
+        if (table.kind() == io.activation.datamodel.TableKind.CONTACTS) {
+            throw new InvalidInputException("table", "write contacts through the contacts API");
+        }
+        RowResult[] results = new RowResult[items.size()];
+        List<Integer> valid = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            RowInput item = items.get(i);
+            List<FieldError> errors = new ArrayList<>();
+            if (table.belongsToContact()) {
+                if (item.contact() == null) {
+                    errors.add(new FieldError("contact", "a row of '" + table.name() + "' must name its contact"));
+                } else {
+                    try {
+                        item.contact().validated("contact");
+                    } catch (InvalidInputException e) {
+                        errors.addAll(e.errors());
+                    }
+                }
+            } else if (item.contact() != null) {
+                errors.add(new FieldError("contact", "rows of reference table '" + table.name()
+                        + "' belong to no contact"));
+            }
+            if (!errors.isEmpty()) {
+                results[i] = RowResult.rejected("invalid-input", errors);
+            } else {
+                valid.add(i);
+            }
+        }
+        List<OutboxMessage> messages = new ArrayList<>();
+        ResolvedContacts resolved = table.belongsToContact()
+                ? resolver.resolve(valid.stream().map(i -> items.get(i).contact()).toList())
+                : new ResolvedContacts(Map.of(), List.of());
+        resolved.created().forEach(c -> messages.add(
+                events.contactChanged(ChangeEvents.CONTACT_CREATED, c, Map.of(), Set.of("external_id"), origin)));
+        List<RowWrite> writes = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (int i : valid) {
+            RowInput item = items.get(i);
+            Long contactId = table.belongsToContact() ? resolved.id(item.contact()) : null;
+            try {
+                writes.add(inputs.parse(table, item.values(), "values", contactId, null));
+                positions.add(i);
+            } catch (InvalidInputException e) {
+                results[i] = RowResult.rejected(e.code(), e.errors());
+            }
+        }
+        List<RowResult> written = writer.upsert(table, writes);
+        for (int j = 0; j < written.size(); j++) {
+            RowResult r = written.get(j);
+            results[positions.get(j)] = r;
+            if (r.changedData()) {
+                String type = r.status() == RowResult.Status.CREATED ? ChangeEvents.ROW_CREATED
+                        : ChangeEvents.ROW_UPDATED;
+                messages.add(events.rowChanged(type, table, r.row(), r.previous(), r.changed(), origin));
+            }
+        }
+        outbox.append(messages);
+        return Arrays.asList(results);
+    }
+
+    /** Deletes a contact with everything that belongs to it (rows, events, identities). */
+    @Transactional
+    public Optional<StoredRow> deleteContact(String externalId, String origin) {
+        TableSchema table = catalog.contacts();
+        Optional<StoredRow> deleted = writer.delete(table, externalId);
+        deleted.ifPresent(c -> outbox.append(List.of(events.contactDeleted(c, origin))));
+        return deleted;
+    }
+
+    @Transactional
+    public Optional<StoredRow> deleteRow(String tableName, Object key, String origin) {
+        TableSchema table = catalog.schema(tableName);
+        Optional<StoredRow> deleted = writer.delete(table, key);
+        deleted.ifPresent(r -> outbox.append(List.of(events.rowDeleted(table, r, origin))));
+        return deleted;
+    }
+
+    /** Records behavioural events; unknown contacts are created (anonymous ones for anonymous ids). */
+    @Transactional
+    public List<EventResult> recordEvents(List<EventInput> items, String origin) {
+        EventResult[] results = new EventResult[items.size()];
+        List<Integer> valid = new ArrayList<>();
+        Instant now = clock.instant();
+        List<String> propertiesJson = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            EventInput item = items.get(i);
+            List<FieldError> errors = new ArrayList<>();
+            String serialized = null;
+            if (item.contact() == null) {
+                errors.add(new FieldError("contact", "name the contact: externalId, anonymousId or contactId"));
+            } else {
+                try {
+                    item.contact().validated("");
+                } catch (InvalidInputException e) {
+                    errors.addAll(e.errors());
+                }
+            }
+            if (item.type() == null || !EVENT_TYPE.matcher(item.type()).matches()) {
+                errors.add(new FieldError("type", "must be 1 to 100 characters of a-z, 0-9, '_', '.', ':' or '-',"
+                        + " starting with a letter or digit (e.g. product_viewed)"));
+            }
+            if (item.occurredAt() != null && item.occurredAt().isAfter(now.plus(MAX_FUTURE))) {
+                errors.add(new FieldError("occurredAt", "lies more than 24 hours in the future"));
+            }
+            JsonNode properties = item.properties() == null || item.properties().isNull()
+                    ? JsonNodeFactory.instance.objectNode() : item.properties();
+            if (!properties.isObject()) {
+                errors.add(new FieldError("properties", "must be an object"));
+            } else {
+                serialized = json.writeValueAsString(properties);
+                if (serialized.length() > MAX_PROPERTIES_CHARS) {
+                    errors.add(new FieldError("properties", "must be at most " + MAX_PROPERTIES_CHARS
+                            + " characters of JSON"));
+                } else if (serialized.contains("\\u0000")) {
+                    errors.add(new FieldError("properties", "must not contain the NUL character (\\u0000)"));
+                } else if (hasLoneSurrogate(serialized)) {
+                    errors.add(new FieldError("properties", "is not valid Unicode text (unpaired surrogate)"));
+                }
+            }
+            propertiesJson.add(serialized);
+            if (errors.isEmpty()) {
+                valid.add(i);
+            } else {
+                results[i] = new EventResult(null, null, "invalid-input", errors);
+            }
+        }
+        if (valid.isEmpty()) {
+            return Arrays.asList(results);
+        }
+        ResolvedContacts resolved = resolver.resolve(
+                new LinkedHashSet<>(valid.stream().map(i -> items.get(i).contact()).toList()));
+        List<OutboxMessage> messages = new ArrayList<>();
+        resolved.created().forEach(c -> messages.add(events.contactChanged(ChangeEvents.CONTACT_CREATED, c, Map.of(),
+                c.values().get("external_id") == null ? Set.of() : Set.of("external_id"), origin)));
+        int n = valid.size();
+        UUID[] ids = new UUID[n];
+        Long[] contactIds = new Long[n];
+        String[] types = new String[n];
+        OffsetDateTime[] occurred = new OffsetDateTime[n];
+        String[] props = new String[n];
+        for (int j = 0; j < n; j++) {
+            int i = valid.get(j);
+            EventInput item = items.get(i);
+            ids[j] = UUID.randomUUID();
+            contactIds[j] = resolved.id(item.contact());
+            types[j] = item.type();
+            Instant at = item.occurredAt() == null ? now : item.occurredAt();
+            occurred[j] = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
+            props[j] = propertiesJson.get(i);
+            results[i] = new EventResult(ids[j], contactIds[j], null, List.of());
+            messages.add(events.eventRecorded(ids[j], contactIds[j], types[j], at,
+                    item.properties() == null || item.properties().isNull()
+                            ? JsonNodeFactory.instance.objectNode() : item.properties(), origin));
+        }
+        OffsetDateTime received = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+        jdbc.update(connection -> {
+            PreparedStatement ps = connection.prepareStatement("""
+                    insert into events (id, contact_id, type, occurred_at, received_at, source, properties)
+                    select i, c, t, o, ?, ?, p::jsonb
+                    from unnest(?::uuid[], ?::bigint[], ?::varchar[], ?::timestamptz[], ?::text[]) as x(i, c, t, o, p)""");
+            ps.setObject(1, received);
+            ps.setString(2, origin);
+            ps.setArray(3, connection.createArrayOf("uuid", ids));
+            ps.setArray(4, connection.createArrayOf("bigint", contactIds));
+            ps.setArray(5, connection.createArrayOf("varchar", types));
+            ps.setArray(6, connection.createArrayOf("timestamptz", occurred));
+            ps.setArray(7, connection.createArrayOf("text", props));
+            return ps;
+        });
+        outbox.append(messages);
+        return Arrays.asList(results);
+    }
+
+    /**
+     * Identify: upserts the known contact's attributes and links the anonymous id to it, folding an anonymous
+     * contact's history in. Without an external id the attributes go to the anonymous contact.
+     *
+     * @param values column names to values (built-in and custom), already filtered to known attributes
+     */
+    @Transactional
+    public Identified identify(String externalId, String anonymousId, JsonNode values, String origin) {
+        List<OutboxMessage> messages = new ArrayList<>();
+        RowResult contact;
+        Long merged = null;
+        TableSchema table = catalog.contacts();
+        if (externalId != null) {
+            tools.jackson.databind.node.ObjectNode withKey = values.isObject()
+                    ? ((tools.jackson.databind.node.ObjectNode) values).deepCopy()
+                    : JsonNodeFactory.instance.objectNode();
+            withKey.put("external_id", externalId);
+            RowWrite write = inputs.parse(table, withKey, "", null, region(withKey));
+            contact = writer.upsert(table, List.of(write)).get(0);
+            if (!contact.accepted()) {
+                throw new InvalidInputException(contact.errors());
+            }
+            if (contact.changedData()) {
+                messages.add(events.contactChanged(contact.status() == RowResult.Status.CREATED
+                        ? ChangeEvents.CONTACT_CREATED : ChangeEvents.CONTACT_UPDATED, contact.row(),
+                        contact.previous(), contact.changed(), origin));
+            }
+            if (anonymousId != null) {
+                ContactMerger.Link link = merger.link(anonymousId, contact.row().id());
+                if (link.mergedContactId() != null) {
+                    merged = link.mergedContactId();
+                    messages.add(events.contactMerged(contact.row().id(), merged, anonymousId, origin));
+                    contact = new RowResult(contact.status(), contacts.byId(contact.row().id()).orElseThrow(),
+                            contact.previous(), contact.changed(), null, List.of());
+                }
+            }
+        } else {
+            ResolvedContacts resolved = resolver.resolve(List.of(ContactRef.anonymous(anonymousId)));
+            resolved.created().forEach(c -> messages.add(
+                    events.contactChanged(ChangeEvents.CONTACT_CREATED, c, Map.of(), Set.of(), origin)));
+            long id = resolved.id(ContactRef.anonymous(anonymousId));
+            Map<String, Object> parsed = inputs.parseValues(table, values, "", region(values));
+            contact = writer.updateById(table, id, parsed).orElseThrow();
+            if (!contact.accepted()) {
+                throw new InvalidInputException(contact.errors());
+            }
+            if (contact.changedData()) {
+                messages.add(events.contactChanged(ChangeEvents.CONTACT_UPDATED, contact.row(), contact.previous(),
+                        contact.changed(), origin));
+            }
+        }
+        outbox.append(messages);
+        return new Identified(contact, merged);
+    }
+
+    /** The country sent with a contact, used to read phone numbers written in national format. */
+    private static String region(JsonNode item) {
+        if (item != null && item.isObject() && item.get("country") != null && item.get("country").isString()) {
+            String c = item.get("country").stringValue().trim().toUpperCase(java.util.Locale.ROOT);
+            return c.length() == 2 ? c : null;
+        }
+        return null;
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return true;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

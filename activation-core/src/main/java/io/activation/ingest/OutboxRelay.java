@@ -1,0 +1,176 @@
+package io.activation.ingest;
+
+import io.activation.platform.ConditionalOnRole;
+import io.activation.platform.Role;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Publishes the outbox to Kafka, oldest first, and deletes what Kafka acknowledged. One relay publishes at a time
+ * across all nodes (a PostgreSQL advisory lock), which keeps the per-contact order of the outbox. A failed publish
+ * rolls back and is retried with backoff, so delivery is at least once: a crash between Kafka's acknowledgement
+ * and the delete republishes the same CloudEvent (same {@code id}), which consumers use to drop duplicates.
+ */
+@Component
+@ConditionalOnRole(Role.API)
+class OutboxRelay implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+    private static final long LOCK_KEY = 0x4163746976L; // "Activ"
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+
+    private record Pending(long id, String topic, String key, String payload) {}
+
+    private final Outbox outbox;
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transactions;
+    private final KafkaTemplate<String, String> kafka;
+    private final IngestProperties properties;
+    private volatile boolean running;
+    private volatile Thread worker;
+    private volatile long published;
+    private volatile String lastError;
+
+    OutboxRelay(Outbox outbox, JdbcTemplate jdbc, TransactionTemplate transactions, KafkaTemplate<String, String> kafka,
+            IngestProperties properties) {
+        this.outbox = outbox;
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.kafka = kafka;
+        this.properties = properties;
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        worker = new Thread(this::loop, "outbox-relay");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        Thread t = worker;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    long published() {
+        return published;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    private void loop() {
+        long backoff = 100;
+        while (running) {
+            try {
+                int sent = relayOnce();
+                if (sent < 0) {
+                    outbox.awaitSignal(backoff);
+                    backoff = Math.min(backoff * 2, properties.outboxMaxBackoff().toMillis());
+                    continue;
+                }
+                backoff = 100;
+                if (sent < properties.outboxBatchSize()) {
+                    outbox.awaitSignal(properties.outboxPollInterval().toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // The database itself is unavailable: keep trying, the outbox is still there.
+                log.warn("Outbox relay failed, retrying: {}", e.toString());
+                try {
+                    outbox.awaitSignal(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, properties.outboxMaxBackoff().toMillis());
+            }
+        }
+    }
+
+    /** Publishes one batch; the number published, or -1 when Kafka refused. */
+    int relayOnce() {
+        Integer result = transactions.execute(status -> {
+            Boolean locked = jdbc.queryForObject("select pg_try_advisory_xact_lock(?)", Boolean.class, LOCK_KEY);
+            if (!Boolean.TRUE.equals(locked)) {
+                return 0;
+            }
+            List<Pending> batch = jdbc.query(
+                    "select id, topic, message_key, payload from outbox order by id limit ?",
+                    (rs, n) -> new Pending(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4)),
+                    properties.outboxBatchSize());
+            if (batch.isEmpty()) {
+                return 0;
+            }
+            try {
+                List<CompletableFuture<?>> acks = new ArrayList<>(batch.size());
+                for (Pending p : batch) {
+                    acks.add(kafka.send(p.topic(), p.key(), p.payload()));
+                }
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                        .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                String message = rootMessage(e);
+                if (!message.equals(lastError)) {
+                    log.warn("Kafka did not accept {} outbox records; they stay in the outbox: {}", batch.size(),
+                            message);
+                }
+                lastError = message;
+                status.setRollbackOnly();
+                return -1;
+            }
+            long[] ids = batch.stream().mapToLong(Pending::id).toArray();
+            jdbc.update(connection -> {
+                PreparedStatement ps = connection.prepareStatement("delete from outbox where id = any(?)");
+                ps.setArray(1, connection.createArrayOf("bigint", java.util.Arrays.stream(ids).boxed().toArray()));
+                return ps;
+            });
+            if (lastError != null) {
+                log.info("Kafka is reachable again; outbox draining");
+                lastError = null;
+            }
+            published += batch.size();
+            return batch.size();
+        });
+        return result == null ? 0 : result;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+}

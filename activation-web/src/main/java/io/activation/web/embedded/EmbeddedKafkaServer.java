@@ -49,6 +49,7 @@ public final class EmbeddedKafkaServer implements AutoCloseable {
     private int brokerPort;
     private int controllerPort;
     private KafkaRaftServer server;
+    private boolean formatted;
 
     /**
      * @param directory the broker's log directory (also its metadata log directory)
@@ -79,7 +80,7 @@ public final class EmbeddedKafkaServer implements AutoCloseable {
         KafkaRaftServer candidate = null;
         try {
             Files.createDirectories(directory);
-            formatIfNeeded();
+            formatted = formatIfNeeded();
             candidate = new KafkaRaftServer(KafkaConfig.fromProps(brokerProperties()), Time.SYSTEM);
             candidate.startup();
             server = candidate;
@@ -122,6 +123,11 @@ public final class EmbeddedKafkaServer implements AutoCloseable {
         return HOST + ":" + port;
     }
 
+    /** Whether the last {@link #start()} had to format the directory (a new, empty cluster). */
+    public synchronized boolean formattedStorage() {
+        return formatted;
+    }
+
     /** The broker's log directory. */
     public Path directory() {
         return directory;
@@ -144,9 +150,9 @@ public final class EmbeddedKafkaServer implements AutoCloseable {
         server.awaitShutdown();
     }
 
-    private void formatIfNeeded() throws Exception {
+    private boolean formatIfNeeded() throws Exception {
         if (Files.exists(directory.resolve("meta.properties"))) {
-            return;
+            return false;
         }
         String clusterId = Uuid.randomUuid().toString();
         ByteArrayOutputStream output = new ByteArrayOutputStream();
@@ -162,6 +168,7 @@ public final class EmbeddedKafkaServer implements AutoCloseable {
         }
         log.info("Formatted Kafka storage in {} for new cluster {}", directory, clusterId);
         log.debug("Kafka storage formatter said: {}", output.toString(StandardCharsets.UTF_8).trim());
+        return true;
     }
 
     private Properties brokerProperties() {
@@ -194,6 +201,10 @@ public final class EmbeddedKafkaServer implements AutoCloseable {
         p.put("auto.create.topics.enable", "true");
         p.put("num.partitions", "6");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // After an unclean stop (kill -9) the controller refuses the broker's new registration until the old
+        // session expires: 9 s by default, paid on every such restart. Both run in this JVM, so a short one is safe.
+        p.put("broker.session.timeout.ms", "3000");
+        p.put("broker.heartbeat.interval.ms", "1000");
 
         // A developer's box: small segments and indexes, a week of retention, a few threads, a small cleaner buffer.
         p.put("log.segment.bytes", Integer.toString(16 * 1024 * 1024));

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * later restarts of the same instance reuse it. Connections need no password (the cluster is initialised with
  * {@code trust} authentication on the loopback interface); {@link #password()} is there for configuration that
  * insists on one.
+ *
+ * <p>PostgreSQL refuses to run as root; when the JVM runs as root, zonky starts it in a user namespace through
+ * {@code unshare -U} (so that needs util-linux and user namespaces, which some container runtimes forbid).
  *
  * <p>Not a Spring bean and not a singleton: {@link EmbeddedServices} holds the JVM's shared instance.
  */
@@ -48,6 +52,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private final int configuredPort;
     private int port;
     private EmbeddedPostgres postgres;
+    private boolean createdCluster;
+    private OptionalLong stoppedOrphan = OptionalLong.empty();
 
     /**
      * @param directory where the cluster lives (created and initialised on first start, reused afterwards)
@@ -72,7 +78,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
         try {
             Files.createDirectories(directory);
-            stopOrphanedPostmaster();
+            stoppedOrphan = stopOrphanedPostmaster();
+            createdCluster = !Files.exists(directory.resolve("postgresql.conf"));
             postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(directory)
                     .setCleanDataDirectory(false)
@@ -88,7 +95,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .start();
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("Embedded PostgreSQL did not start on port " + port + " with data in "
-                    + directory + ": " + e.getMessage() + " (server log: " + logFile + ")", e);
+                    + directory + ": " + e.getMessage() + " (server log: " + logFile + ")" + rootHint(), e);
         }
     }
 
@@ -135,6 +142,20 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         return PASSWORD;
     }
 
+    /** Whether the last {@link #start()} had to create the cluster (run {@code initdb}): no data was there. */
+    public synchronized boolean createdCluster() {
+        return createdCluster;
+    }
+
+    /**
+     * The pid of a postmaster that a previous, uncleanly ended JVM had left running on the directory and that the
+     * last {@link #start()} therefore stopped. (Logged here too, but a Spring application's logging is not yet set
+     * up when the services start, so callers that want the user to see it should report it themselves.)
+     */
+    public synchronized OptionalLong stoppedOrphan() {
+        return stoppedOrphan;
+    }
+
     /** The cluster's directory. */
     public Path directory() {
         return directory;
@@ -151,10 +172,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * tells whether a live JVM still owns the directory: if nobody holds it, the postmaster named in
      * {@code postmaster.pid} is an orphan and is asked to shut down.
      */
-    private void stopOrphanedPostmaster() throws IOException {
+    private OptionalLong stopOrphanedPostmaster() throws IOException {
         Optional<ProcessHandle> postmaster = runningPostmaster();
         if (postmaster.isEmpty()) {
-            return;
+            return OptionalLong.empty();
         }
         Path lockFile = directory.resolve(ZONKY_LOCK_FILE);
         try (FileOutputStream stream = new FileOutputStream(lockFile.toFile());
@@ -166,6 +187,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     postmaster.get().pid(), directory);
             postmaster.get().destroy(); // SIGTERM: a "smart" shutdown, all its clients are gone anyway
             postmaster.get().onExit().get(30, TimeUnit.SECONDS);
+            return OptionalLong.of(postmaster.get().pid());
         } catch (OverlappingFileLockException e) {
             throw new IllegalStateException(inUseMessage(postmaster.get()), e);
         } catch (TimeoutException e) {
@@ -177,6 +199,17 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException("Could not wait for an orphaned PostgreSQL to stop", e);
         }
+    }
+
+    /**
+     * PostgreSQL refuses to run as root. zonky then runs it in a user namespace ({@code unshare -U}), which needs
+     * util-linux's unshare and a kernel (or container runtime) that allows user namespaces.
+     */
+    private static String rootHint() {
+        return "root".equals(System.getProperty("user.name"))
+                ? "; note: running as root, PostgreSQL only starts through 'unshare -U' (user namespaces);"
+                        + " run as an ordinary user if that is not available"
+                : "";
     }
 
     private String inUseMessage(ProcessHandle postmaster) {

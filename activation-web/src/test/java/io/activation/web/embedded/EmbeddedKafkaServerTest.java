@@ -42,6 +42,7 @@ class EmbeddedKafkaServerTest {
         try {
             kafka.start();
             assertThat(kafka.isRunning()).isTrue();
+            assertThat(kafka.formattedStorage()).isTrue();
             String bootstrap = kafka.bootstrapServers();
             assertThat(bootstrap).matches("127\\.0\\.0\\.1:\\d+");
             String clusterId = kafka.clusterId();
@@ -56,6 +57,7 @@ class EmbeddedKafkaServerTest {
             assertThat(accepts(bootstrap)).as("port released after stop").isFalse();
 
             kafka.start();
+            assertThat(kafka.formattedStorage()).isFalse();
             assertThat(kafka.bootstrapServers()).isEqualTo(bootstrap);
             assertThat(kafka.clusterId()).as("storage reused, not formatted again").isEqualTo(clusterId);
             produce(bootstrap, "after-restart");

@@ -10,6 +10,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +28,7 @@ class EmbeddedPostgresServerTest {
         EmbeddedPostgresServer postgres = new EmbeddedPostgresServer(directory, 0);
         try {
             postgres.start();
+            assertThat(postgres.createdCluster()).isTrue();
             String jdbcUrl = postgres.jdbcUrl();
             assertThat(jdbcUrl).matches("jdbc:postgresql://localhost:\\d+/postgres");
             try (Connection connection = connect(postgres); Statement statement = connection.createStatement()) {
@@ -41,6 +44,7 @@ class EmbeddedPostgresServerTest {
             assertThatThrownBy(() -> connect(postgres).close()).isInstanceOf(SQLException.class);
 
             postgres.start();
+            assertThat(postgres.createdCluster()).isFalse();
             assertThat(postgres.jdbcUrl()).as("same port after restart").isEqualTo(jdbcUrl);
             assertThat(select(postgres)).isEqualTo("Émile");
         } finally {
@@ -58,6 +62,46 @@ class EmbeddedPostgresServerTest {
         assertThat(Files.readString(postgres.logFile())).contains("database system is ready to accept connections");
     }
 
+    /** As if the JVM that ran the server had been killed: the postmaster runs on, and nobody holds zonky's lock. */
+    @Test
+    void stopsAPostmasterOrphanedByAKilledJvm() throws Exception {
+        Path directory = dataDir.resolve("postgres");
+        EmbeddedPostgresServer first = new EmbeddedPostgresServer(directory, 0);
+        Path bin;
+        try {
+            first.start();
+            try (Connection connection = connect(first); Statement statement = connection.createStatement()) {
+                statement.execute("create table survivor (id int primary key, name text)");
+                statement.execute("insert into survivor values (1, 'orphan')");
+            }
+            bin = Path.of(postmaster(directory).info().command().orElseThrow()).getParent();
+        } finally {
+            first.stop();
+        }
+        List<String> command = new ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            command.addAll(List.of("unshare", "-U")); // as zonky does: pg_ctl refuses to run as root
+        }
+        command.addAll(List.of(bin.resolve("pg_ctl").toString(), "-D", directory.toString(),
+                "-o", "-p " + EmbeddedPorts.freePort(), "-w", "start"));
+        Process pgCtl = new ProcessBuilder(command)
+                .redirectErrorStream(true).redirectOutput(dataDir.resolve("orphan.log").toFile()).start();
+        assertThat(pgCtl.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(pgCtl.exitValue()).as(Files.readString(dataDir.resolve("orphan.log"))).isZero();
+        ProcessHandle orphan = postmaster(directory);
+        assertThat(orphan.isAlive()).isTrue();
+
+        EmbeddedPostgresServer next = new EmbeddedPostgresServer(directory, 0);
+        try {
+            next.start();
+            assertThat(next.stoppedOrphan()).hasValue(orphan.pid());
+            assertThat(orphan.isAlive()).isFalse();
+            assertThat(select(next)).isEqualTo("orphan");
+        } finally {
+            next.stop();
+        }
+    }
+
     @Test
     void refusesADirectoryThatAnotherServerUses() {
         Path directory = dataDir.resolve("postgres");
@@ -72,6 +116,11 @@ class EmbeddedPostgresServerTest {
         } finally {
             first.stop();
         }
+    }
+
+    private static ProcessHandle postmaster(Path directory) throws Exception {
+        long pid = Long.parseLong(Files.readAllLines(directory.resolve("postmaster.pid")).get(0).trim());
+        return ProcessHandle.of(pid).orElseThrow();
     }
 
     private static Connection connect(EmbeddedPostgresServer postgres) throws SQLException {

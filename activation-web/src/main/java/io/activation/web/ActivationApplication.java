@@ -1,6 +1,7 @@
 package io.activation.web;
 
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.AutoConfigurationPackage;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 /**
@@ -8,6 +9,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
  * (api, engine, senders, console) is configuration ({@code activation.roles}), so the same jar scales out.
  */
 @SpringBootApplication(scanBasePackages = "io.activation")
+@AutoConfigurationPackage(basePackages = "io.activation")
 public class ActivationApplication {
 
     public static void main(String[] args) {

@@ -155,7 +155,6 @@ public class EmbeddedServicesEnvironmentPostProcessor implements EnvironmentPost
                 future.completeExceptionally(e);
             }
         }, "activation-embedded-start");
-        thread.setDaemon(true);
         thread.start();
         return future;
     }

@@ -102,6 +102,7 @@ public class AccessControl {
     private IssuedApiKey store(String name, Set<Scope> scopes, String secret) {
         ApiKey key = keys.save(new ApiKey(name, hash(secret), secret.substring(0, Math.min(8, secret.length())),
                 scopes, clock.instant()));
+        cache.clear(); // a failed lookup of this secret may be cached
         return new IssuedApiKey(key, secret);
     }
 

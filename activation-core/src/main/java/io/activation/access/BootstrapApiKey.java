@@ -3,18 +3,17 @@ package io.activation.access;
 import java.util.EnumSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.ApplicationArguments;
-import org.springframework.boot.ApplicationRunner;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.stereotype.Component;
 
 /**
- * At start-up: creates the configured bootstrap admin key if it does not exist; with none configured and no key at
+ * At start-up, before the web server takes requests: creates the configured bootstrap admin key if it does not exist; with none configured and no key at
  * all (a fresh install), issues an admin key and prints it once, so the first user can call the API.
  */
 @Component
 @EnableConfigurationProperties(SecurityProperties.class)
-class BootstrapApiKey implements ApplicationRunner {
+class BootstrapApiKey implements SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(BootstrapApiKey.class);
 
@@ -27,7 +26,7 @@ class BootstrapApiKey implements ApplicationRunner {
     }
 
     @Override
-    public void run(ApplicationArguments args) {
+    public void afterSingletonsInstantiated() {
         String secret = properties.bootstrapApiKey();
         if (secret != null && !secret.isBlank()) {
             if (secret.length() < 16) {

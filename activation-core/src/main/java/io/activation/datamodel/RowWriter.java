@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,6 +53,7 @@ public class RowWriter {
 
     /** Upserts the rows by business key; the result list is parallel to {@code writes}. */
     @Transactional(propagation = Propagation.MANDATORY)
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public List<RowResult> upsert(TableSchema table, List<RowWrite> writes) {
         RowResult[] results = new RowResult[writes.size()];
         Map<Integer, Integer> attempts = new HashMap<>();
@@ -122,6 +124,10 @@ public class RowWriter {
                     }
                 }
             }
+            // Writes in key order: two batches that share keys lock them in the same order and cannot deadlock.
+            Comparator<Integer> byKey = Comparator.comparing(i -> (Comparable) writes.get(i).key());
+            updates.sort(byKey);
+            inserts.sort(byKey);
             update(table, updates, results);
             List<Integer> retry = insert(table, inserts, writes, results, now);
             for (int i : retry) {
@@ -194,7 +200,7 @@ public class RowWriter {
             return existing;
         }
         String sql = "select " + RowSql.selectList(table) + " from " + table.qualifiedName() + " where "
-                + table.keyColumn().quoted() + " = any(?) for update";
+                + table.keyColumn().quoted() + " = any(?) order by " + table.keyColumn().quoted() + " for update";
         jdbc.query(connection -> {
             PreparedStatement ps = connection.prepareStatement(sql);
             Array array = connection.createArrayOf(RowSql.keyArrayType(table), keys.toArray());

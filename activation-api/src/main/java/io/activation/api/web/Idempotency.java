@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
@@ -32,6 +33,7 @@ public class Idempotency {
 
     public static final String HEADER = "Idempotency-Key";
     public static final String REPLAYED_HEADER = "Idempotent-Replayed";
+    private static final int MAX_ATTEMPTS = 3;
 
     private final IdempotencyKeys keys;
     private final TransactionTemplate transactions;
@@ -48,6 +50,20 @@ public class Idempotency {
      * under the same key is a 409 problem. Without a key the work simply runs.
      */
     public ResponseEntity<?> run(ApiPrincipal principal, String key, byte[] fingerprint,
+            Supplier<ResponseEntity<?>> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return once(principal, key, fingerprint, work);
+            } catch (TransientDataAccessException e) {
+                // A deadlock or lock timeout rolled everything back: nothing was written, so trying again is safe.
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private ResponseEntity<?> once(ApiPrincipal principal, String key, byte[] fingerprint,
             Supplier<ResponseEntity<?>> work) {
         if (key == null) {
             return transactions.execute(status -> work.get());

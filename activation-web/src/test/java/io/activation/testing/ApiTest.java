@@ -27,6 +27,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -62,6 +64,16 @@ public abstract class ApiTest {
 
     @Autowired
     protected MutableClock clock;
+
+    /** A containerised PostgreSQL where Docker runs; without one the application's embedded PostgreSQL serves. */
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        ContainerDatabase.get().ifPresent(postgres -> {
+            registry.add("spring.datasource.url", postgres::getJdbcUrl);
+            registry.add("spring.datasource.username", postgres::getUsername);
+            registry.add("spring.datasource.password", postgres::getPassword);
+        });
+    }
 
     @AfterEach
     void resetClock() {

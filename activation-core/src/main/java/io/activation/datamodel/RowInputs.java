@@ -16,6 +16,14 @@ import tools.jackson.databind.JsonNode;
 @Component
 public class RowInputs {
 
+    /**
+     * The built-in contact columns that are {@code varchar(n)} (V1__platform.sql) and whose type does not bound the
+     * length already: longer text must be refused here, as the database would refuse it with an error naming no
+     * field.
+     */
+    private static final Map<String, Integer> CONTACT_TEXT_LIMITS = Map.of(
+            "external_id", 255, "first_name", 200, "last_name", 200, "locale", 35, "time_zone", 64);
+
     private final Values values;
 
     RowInputs(DataModelProperties properties) {
@@ -71,7 +79,13 @@ public class RowInputs {
                 continue;
             }
             try {
-                parsed.put(name, values.fromJson(column, field.getValue(), defaultRegion));
+                Object value = values.fromJson(column, field.getValue(), defaultRegion);
+                Integer limit = table.kind() == TableKind.CONTACTS ? CONTACT_TEXT_LIMITS.get(name) : null;
+                if (limit != null && value instanceof String text && text.length() > limit) {
+                    errors.add(new FieldError(fieldPath, "must be at most " + limit + " characters"));
+                    continue;
+                }
+                parsed.put(name, value);
             } catch (Values.InvalidValue e) {
                 errors.add(new FieldError(fieldPath, e.getMessage()));
             }

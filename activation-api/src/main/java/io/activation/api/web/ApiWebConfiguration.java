@@ -20,6 +20,14 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 @Configuration(proxyBeanMethods = false)
 class ApiWebConfiguration implements WebMvcConfigurer {
 
+    static {
+        // Bodies where absent-vs-null matters are JSON trees; document them as JSON objects, not as Jackson beans.
+        org.springdoc.core.utils.SpringDocUtils.getConfig()
+                .replaceWithSchema(tools.jackson.databind.JsonNode.class, new io.swagger.v3.oas.models.media.ObjectSchema())
+                .replaceWithSchema(tools.jackson.databind.node.ObjectNode.class,
+                        new io.swagger.v3.oas.models.media.ObjectSchema());
+    }
+
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
         registry.addInterceptor(new ScopeInterceptor()).addPathPatterns("/api/**", "/v1/**");

@@ -128,6 +128,8 @@ public class DataModel {
         }
         if (spec.description() != null && spec.description().length() > 500) {
             errors.add(new FieldError("description", "must be at most 500 characters"));
+        } else if (spec.description() != null && Values.characterProblem(spec.description()) != null) {
+            errors.add(new FieldError("description", Values.characterProblem(spec.description())));
         }
         if (spec.attributes().isEmpty()) {
             errors.add(new FieldError("attributes", "a table needs at least its business-key attribute"));

@@ -200,20 +200,32 @@ public final class Values {
     }
 
     private static void checkCharacters(String text) throws InvalidValue {
+        String problem = characterProblem(text);
+        if (problem != null) {
+            throw new InvalidValue(problem);
+        }
+    }
+
+    /**
+     * Why PostgreSQL cannot store the text as it is (a NUL character, an unpaired UTF-16 surrogate), or
+     * {@code null} when it can.
+     */
+    static String characterProblem(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == '\0') {
-                throw new InvalidValue("must not contain the NUL character (\\u0000)");
+                return "must not contain the NUL character (\\u0000)";
             }
             if (Character.isHighSurrogate(c)) {
                 if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
-                    throw new InvalidValue("contains an unpaired UTF-16 surrogate: not valid Unicode text");
+                    return "contains an unpaired UTF-16 surrogate: not valid Unicode text";
                 }
                 i++;
             } else if (Character.isLowSurrogate(c)) {
-                throw new InvalidValue("contains an unpaired UTF-16 surrogate: not valid Unicode text");
+                return "contains an unpaired UTF-16 surrogate: not valid Unicode text";
             }
         }
+        return null;
     }
 
     private static void checkJson(JsonNode node) throws InvalidValue {

@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -94,14 +95,14 @@ public class AccessControl {
     @Transactional
     public ApiKey revoke(UUID id) {
         ApiKey key = keys.findById(id).orElseThrow(() -> new NotFoundException("id", "There is no API key " + id));
-        key.revoke(clock.instant());
+        key.revoke(clock.instant().truncatedTo(ChronoUnit.MICROS));
         cache.clear();
         return key;
     }
 
     private IssuedApiKey store(String name, Set<Scope> scopes, String secret) {
         ApiKey key = keys.save(new ApiKey(name, hash(secret), secret.substring(0, Math.min(8, secret.length())),
-                scopes, clock.instant()));
+                scopes, clock.instant().truncatedTo(ChronoUnit.MICROS)));
         return new IssuedApiKey(key, secret);
     }
 

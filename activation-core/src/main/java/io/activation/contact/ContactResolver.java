@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -83,7 +84,7 @@ public class ContactResolver {
         if (externalIds.isEmpty()) {
             return found;
         }
-        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
         jdbc.query(connection -> {
             PreparedStatement ps = connection.prepareStatement("""
                     insert into contacts (external_id, created_at, updated_at)
@@ -125,7 +126,7 @@ public class ContactResolver {
         }, rs -> {
             found.put(rs.getString(1), rs.getLong(2));
         });
-        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
         for (String anonymousId : anonymousIds) {
             if (found.containsKey(anonymousId)) {
                 continue;

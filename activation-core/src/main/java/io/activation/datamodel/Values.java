@@ -15,6 +15,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.IllformedLocaleException;
 import java.util.Locale;
 import java.util.Set;
@@ -265,11 +266,13 @@ public final class Values {
 
     private static Instant timestamp(String text) throws InvalidValue {
         try {
-            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant()
+                    .truncatedTo(ChronoUnit.MICROS);
         } catch (DateTimeParseException e) {
             try {
                 // A timestamp without offset is read as UTC, as most shop exports write them.
-                return LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+                return LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC)
+                        .truncatedTo(ChronoUnit.MICROS);
             } catch (DateTimeParseException e2) {
                 throw new InvalidValue("must be an ISO-8601 timestamp such as 2026-11-22T14:30:00Z, not '"
                         + cut(text) + "'");

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -231,7 +232,7 @@ public class Ingestion {
     public List<EventResult> recordEvents(List<EventInput> items, String origin) {
         EventResult[] results = new EventResult[items.size()];
         List<Integer> valid = new ArrayList<>();
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         List<String> propertiesJson = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
             EventInput item = items.get(i);
@@ -295,7 +296,7 @@ public class Ingestion {
             ids[j] = UUID.randomUUID();
             contactIds[j] = resolved.id(item.contact());
             types[j] = item.type();
-            Instant at = item.occurredAt() == null ? now : item.occurredAt();
+            Instant at = item.occurredAt() == null ? now : item.occurredAt().truncatedTo(ChronoUnit.MICROS);
             occurred[j] = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
             props[j] = propertiesJson.get(i);
             results[i] = new EventResult(ids[j], contactIds[j], null, List.of());

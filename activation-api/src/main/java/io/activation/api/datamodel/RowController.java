@@ -10,6 +10,7 @@ import io.activation.api.web.Problems;
 import io.activation.api.web.RequiresScope;
 import io.activation.contact.ContactRef;
 import io.activation.contact.Contacts;
+import io.activation.datamodel.DataModelProperties;
 import io.activation.datamodel.RowInputs;
 import io.activation.datamodel.RowReader;
 import io.activation.datamodel.RowResult;
@@ -63,9 +64,10 @@ class RowController {
     private final Contacts contacts;
     private final Idempotency idempotency;
     private final IngestProperties properties;
+    private final DataModelProperties limits;
 
     RowController(Ingestion ingestion, TableCatalog catalog, RowReader rows, RowInputs inputs, Contacts contacts,
-            Idempotency idempotency, IngestProperties properties) {
+            Idempotency idempotency, IngestProperties properties, DataModelProperties limits) {
         this.ingestion = ingestion;
         this.catalog = catalog;
         this.rows = rows;
@@ -73,6 +75,7 @@ class RowController {
         this.contacts = contacts;
         this.idempotency = idempotency;
         this.properties = properties;
+        this.limits = limits;
     }
 
     @Operation(summary = "Create or update a row by business key (in 'values')",
@@ -116,7 +119,7 @@ class RowController {
             if (!result.accepted()) {
                 if ("limit-exceeded".equals(result.errorCode())) {
                     throw new io.activation.platform.LimitExceededException("table",
-                            0, result.errors().get(0).message());
+                            limits.maxRows(schema.kind()), result.errors().get(0).message());
                 }
                 throw new InvalidInputException(result.errors());
             }
@@ -161,8 +164,13 @@ class RowController {
                     RowResult r = written.get(j);
                     if (!r.accepted()) {
                         List<FieldError> errors = r.errors();
-                        out.put(sent.get(j), Problems.itemProblem(422, r.errorCode(), errors.get(0).field() + ": "
-                                + errors.get(0).message(), errors));
+                        ObjectNode rejected = Problems.itemProblem(422, r.errorCode(), errors.get(0).field() + ": "
+                                + errors.get(0).message(), errors);
+                        if ("limit-exceeded".equals(r.errorCode())) {
+                            ((ObjectNode) rejected.get("problem")).put("limit",
+                                    limits.maxRows(catalog.schema(table).kind()));
+                        }
+                        out.put(sent.get(j), rejected);
                     } else {
                         ObjectNode item = JsonNodeFactory.instance.objectNode();
                         item.put("status", r.status() == RowResult.Status.CREATED ? 201 : 200);

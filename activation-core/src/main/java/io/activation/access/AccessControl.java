@@ -110,9 +110,29 @@ public class AccessControl {
         if (name == null || name.isBlank() || name.length() > 100) {
             throw new InvalidInputException("name", "is required, at most 100 characters");
         }
+        if (!printable(name)) {
+            throw new InvalidInputException("name", "must be printable text: no control characters (such as"
+                    + " \\u0000) and no unpaired UTF-16 surrogates");
+        }
         if (scopes == null || scopes.isEmpty()) {
             throw new InvalidInputException("scopes", "at least one of ingest, read, admin");
         }
+    }
+
+    /** Text PostgreSQL stores as sent: no NUL or other control character, no half of a surrogate pair. */
+    private static boolean printable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c)) {
+                return false;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static byte[] hash(String secret) {

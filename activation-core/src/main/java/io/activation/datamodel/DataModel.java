@@ -216,7 +216,7 @@ public class DataModel {
             Set<String> seen = new HashSet<>();
             for (String v : a.enumValues()) {
                 if (v == null || v.isBlank() || v.length() > MAX_ENUM_VALUE_LENGTH || v.contains("\n")
-                        || v.contains("\r") || v.indexOf('\0') >= 0) {
+                        || v.contains("\r") || Values.characterProblem(v) != null) {
                     errors.add(new FieldError(prefix + "enumValues", "each value must be 1 to "
                             + MAX_ENUM_VALUE_LENGTH + " characters on one line"));
                     break;

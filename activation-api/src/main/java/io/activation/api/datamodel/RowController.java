@@ -7,6 +7,7 @@ import io.activation.api.web.ApiPrincipal;
 import io.activation.api.web.CanonicalJson;
 import io.activation.api.web.Idempotency;
 import io.activation.api.web.Problems;
+import io.activation.api.web.RequestText;
 import io.activation.api.web.RequiresScope;
 import io.activation.contact.ContactRef;
 import io.activation.contact.Contacts;
@@ -207,6 +208,7 @@ class RowController {
         if (limit < 1 || limit > 500) {
             throw new InvalidInputException("limit", "must be between 1 and 500");
         }
+        RequestText.check("contactExternalId", contactExternalId);
         List<StoredRow> page;
         if (contactExternalId != null || contactId != null) {
             if (!schema.belongsToContact()) {

@@ -92,6 +92,10 @@ public class Problems extends ResponseEntityExceptionHandler {
                 return body(problem(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
                         tooLarge.getMessage() + " (activation.ingest.max-body-size)", List.of()));
             }
+            if (t instanceof Utf8BodyFilter.InvalidUtf8Exception invalid) {
+                return body(problem(HttpStatus.BAD_REQUEST, "invalid-encoding", "Invalid encoding",
+                        invalid.getMessage(), List.of()));
+            }
         }
         if (cause instanceof JacksonException jackson) {
             String message = jackson.getOriginalMessage();

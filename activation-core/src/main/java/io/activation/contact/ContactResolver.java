@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
@@ -93,7 +94,9 @@ public class ContactResolver {
                     returning id, external_id""");
             ps.setObject(1, now);
             ps.setObject(2, now);
-            ps.setArray(3, connection.createArrayOf("varchar", externalIds.toArray()));
+            // In one order for every transaction: two batches naming the same new contacts in different orders
+            // would otherwise each wait for a contact the other inserted (a deadlock).
+            ps.setArray(3, connection.createArrayOf("varchar", externalIds.stream().sorted().toArray()));
             return ps;
         }, rs -> {
             found.put(rs.getString(2), rs.getLong(1));
@@ -127,7 +130,7 @@ public class ContactResolver {
             found.put(rs.getString(1), rs.getLong(2));
         });
         OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
-        for (String anonymousId : anonymousIds) {
+        for (String anonymousId : new TreeSet<>(anonymousIds)) { // sorted: see byExternalIds
             if (found.containsKey(anonymousId)) {
                 continue;
             }

@@ -124,6 +124,9 @@ public class RowWriter {
                 }
             }
             update(table, updates, results);
+            // New keys in one order for every transaction, so concurrent batches with the same new keys in other
+            // orders wait for each other instead of deadlocking on the unique index.
+            inserts.sort((a, b) -> compareKeys(writes.get(a).key(), writes.get(b).key()));
             List<Integer> retry = insert(table, inserts, writes, results, now);
             for (int i : retry) {
                 if (attempts.merge(i, 1, Integer::sum) > MAX_ROUNDS) {
@@ -187,6 +190,11 @@ public class RowWriter {
             counts.added(table, -1);
         }
         return rows.stream().findFirst();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static int compareKeys(Object a, Object b) {
+        return ((Comparable) a).compareTo(b);
     }
 
     /** Now, at the precision PostgreSQL stores, so what a write answers is what a later read returns. */

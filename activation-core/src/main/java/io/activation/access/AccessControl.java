@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -94,14 +95,14 @@ public class AccessControl {
     @Transactional
     public ApiKey revoke(UUID id) {
         ApiKey key = keys.findById(id).orElseThrow(() -> new NotFoundException("id", "There is no API key " + id));
-        key.revoke(clock.instant());
+        key.revoke(clock.instant().truncatedTo(ChronoUnit.MICROS));
         cache.clear();
         return key;
     }
 
     private IssuedApiKey store(String name, Set<Scope> scopes, String secret) {
         ApiKey key = keys.save(new ApiKey(name, hash(secret), secret.substring(0, Math.min(8, secret.length())),
-                scopes, clock.instant()));
+                scopes, clock.instant().truncatedTo(ChronoUnit.MICROS)));
         cache.clear(); // a failed lookup of this secret may be cached
         return new IssuedApiKey(key, secret);
     }
@@ -110,9 +111,29 @@ public class AccessControl {
         if (name == null || name.isBlank() || name.length() > 100) {
             throw new InvalidInputException("name", "is required, at most 100 characters");
         }
+        if (!printable(name)) {
+            throw new InvalidInputException("name", "must be printable text: no control characters (such as"
+                    + " \\u0000) and no unpaired UTF-16 surrogates");
+        }
         if (scopes == null || scopes.isEmpty()) {
             throw new InvalidInputException("scopes", "at least one of ingest, read, admin");
         }
+    }
+
+    /** Text PostgreSQL stores as sent: no NUL or other control character, no half of a surrogate pair. */
+    private static boolean printable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c)) {
+                return false;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static byte[] hash(String secret) {

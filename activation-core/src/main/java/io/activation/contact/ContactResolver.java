@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
@@ -83,7 +85,7 @@ public class ContactResolver {
         if (externalIds.isEmpty()) {
             return found;
         }
-        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
         jdbc.query(connection -> {
             PreparedStatement ps = connection.prepareStatement("""
                     insert into contacts (external_id, created_at, updated_at)
@@ -92,7 +94,9 @@ public class ContactResolver {
                     returning id, external_id""");
             ps.setObject(1, now);
             ps.setObject(2, now);
-            ps.setArray(3, connection.createArrayOf("varchar", externalIds.toArray()));
+            // In one order for every transaction: two batches naming the same new contacts in different orders
+            // would otherwise each wait for a contact the other inserted (a deadlock).
+            ps.setArray(3, connection.createArrayOf("varchar", externalIds.stream().sorted().toArray()));
             return ps;
         }, rs -> {
             found.put(rs.getString(2), rs.getLong(1));
@@ -125,8 +129,8 @@ public class ContactResolver {
         }, rs -> {
             found.put(rs.getString(1), rs.getLong(2));
         });
-        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-        for (String anonymousId : anonymousIds) {
+        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+        for (String anonymousId : new TreeSet<>(anonymousIds)) { // sorted: see byExternalIds
             if (found.containsKey(anonymousId)) {
                 continue;
             }

@@ -128,6 +128,8 @@ public class DataModel {
         }
         if (spec.description() != null && spec.description().length() > 500) {
             errors.add(new FieldError("description", "must be at most 500 characters"));
+        } else if (spec.description() != null && Values.characterProblem(spec.description()) != null) {
+            errors.add(new FieldError("description", Values.characterProblem(spec.description())));
         }
         if (spec.attributes().isEmpty()) {
             errors.add(new FieldError("attributes", "a table needs at least its business-key attribute"));
@@ -214,7 +216,7 @@ public class DataModel {
             Set<String> seen = new HashSet<>();
             for (String v : a.enumValues()) {
                 if (v == null || v.isBlank() || v.length() > MAX_ENUM_VALUE_LENGTH || v.contains("\n")
-                        || v.contains("\r") || v.indexOf('\0') >= 0) {
+                        || v.contains("\r") || Values.characterProblem(v) != null) {
                     errors.add(new FieldError(prefix + "enumValues", "each value must be 1 to "
                             + MAX_ENUM_VALUE_LENGTH + " characters on one line"));
                     break;

@@ -33,7 +33,7 @@ public record DataModelProperties(
     }
 
     /** The row limit of a table of that kind; contacts are not capped here. */
-    long maxRows(TableKind kind) {
+    public long maxRows(TableKind kind) {
         return switch (kind) {
             case INTERACTION -> interactionMaxRows;
             case LINKED -> linkedMaxRows;

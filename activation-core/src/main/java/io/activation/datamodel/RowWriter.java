@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -61,7 +62,7 @@ public class RowWriter {
         for (int i = 0; i < writes.size(); i++) {
             pending.add(i);
         }
-        Instant now = clock.instant();
+        Instant now = now();
         while (!pending.isEmpty()) {
             // One round takes the first write of each key; later writes of the same key wait for the next round,
             // so two writes of one row in one batch apply in order.
@@ -124,8 +125,9 @@ public class RowWriter {
                     }
                 }
             }
-            // Writes in key order: two batches that share keys lock them in the same order and cannot deadlock.
-            Comparator<Integer> byKey = Comparator.comparing(i -> (Comparable) writes.get(i).key());
+            // Writes in key order: two batches that share keys (existing or new) lock them in the same order, so
+            // they wait for each other instead of deadlocking on row locks or the unique index.
+            Comparator<Integer> byKey = (a, b) -> compareKeys(writes.get(a).key(), writes.get(b).key());
             updates.sort(byKey);
             inserts.sort(byKey);
             update(table, updates, results);
@@ -173,7 +175,7 @@ public class RowWriter {
             return Optional.of(new RowResult(RowResult.Status.UNCHANGED, before, Map.of(), Set.of(), null, List.of()));
         }
         RowResult[] results = {new RowResult(RowResult.Status.UPDATED,
-                new StoredRow(id, before.contactId(), merged, before.createdAt(), clock.instant()), previous, changed,
+                new StoredRow(id, before.contactId(), merged, before.createdAt(), now()), previous, changed,
                 null, List.of())};
         update(table, List.of(0), results);
         return Optional.of(results[0]);
@@ -192,6 +194,16 @@ public class RowWriter {
             counts.added(table, -1);
         }
         return rows.stream().findFirst();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static int compareKeys(Object a, Object b) {
+        return ((Comparable) a).compareTo(b);
+    }
+
+    /** Now, at the precision PostgreSQL stores, so what a write answers is what a later read returns. */
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
     private Map<Object, StoredRow> lockExisting(TableSchema table, Set<Object> keys) {

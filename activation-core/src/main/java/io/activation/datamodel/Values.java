@@ -15,6 +15,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.IllformedLocaleException;
 import java.util.Locale;
 import java.util.Set;
@@ -201,20 +202,32 @@ public final class Values {
     }
 
     private static void checkCharacters(String text) throws InvalidValue {
+        String problem = characterProblem(text);
+        if (problem != null) {
+            throw new InvalidValue(problem);
+        }
+    }
+
+    /**
+     * Why PostgreSQL cannot store the text as it is (a NUL character, an unpaired UTF-16 surrogate), or
+     * {@code null} when it can.
+     */
+    static String characterProblem(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == '\0') {
-                throw new InvalidValue("must not contain the NUL character (\\u0000)");
+                return "must not contain the NUL character (\\u0000)";
             }
             if (Character.isHighSurrogate(c)) {
                 if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
-                    throw new InvalidValue("contains an unpaired UTF-16 surrogate: not valid Unicode text");
+                    return "contains an unpaired UTF-16 surrogate: not valid Unicode text";
                 }
                 i++;
             } else if (Character.isLowSurrogate(c)) {
-                throw new InvalidValue("contains an unpaired UTF-16 surrogate: not valid Unicode text");
+                return "contains an unpaired UTF-16 surrogate: not valid Unicode text";
             }
         }
+        return null;
     }
 
     private static void checkJson(JsonNode node) throws InvalidValue {
@@ -254,11 +267,13 @@ public final class Values {
 
     private static Instant timestamp(String text) throws InvalidValue {
         try {
-            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant()
+                    .truncatedTo(ChronoUnit.MICROS);
         } catch (DateTimeParseException e) {
             try {
                 // A timestamp without offset is read as UTC, as most shop exports write them.
-                return LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+                return LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC)
+                        .truncatedTo(ChronoUnit.MICROS);
             } catch (DateTimeParseException e2) {
                 throw new InvalidValue("must be an ISO-8601 timestamp such as 2026-11-22T14:30:00Z, not '"
                         + cut(text) + "'");

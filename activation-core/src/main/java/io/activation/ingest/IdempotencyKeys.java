@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -69,8 +70,10 @@ public class IdempotencyKeys {
             return claims;
         }
         OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-        String[] keys = requests.stream().map(KeyedRequest::key).toArray(String[]::new);
-        byte[][] hashes = requests.stream().map(KeyedRequest::fingerprint).toArray(byte[][]::new);
+        // Claimed in key order by every transaction, so two batches with the same keys never deadlock.
+        List<KeyedRequest> ordered = requests.stream().sorted(Comparator.comparing(KeyedRequest::key)).toList();
+        String[] keys = ordered.stream().map(KeyedRequest::key).toArray(String[]::new);
+        byte[][] hashes = ordered.stream().map(KeyedRequest::fingerprint).toArray(byte[][]::new);
         Set<String> claimed = new HashSet<>();
         jdbc.query(connection -> {
             PreparedStatement ps = connection.prepareStatement("""

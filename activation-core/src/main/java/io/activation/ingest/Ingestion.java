@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -158,25 +160,43 @@ public class Ingestion {
                 valid.add(i);
             }
         }
-        List<OutboxMessage> messages = new ArrayList<>();
-        ResolvedContacts resolved = table.belongsToContact()
-                ? resolver.resolve(valid.stream().map(i -> items.get(i).contact()).toList())
-                : new ResolvedContacts(Map.of(), List.of());
-        resolved.created().forEach(c -> messages.add(
-                events.contactChanged(ChangeEvents.CONTACT_CREATED, c, Map.of(), Set.of("external_id"), origin)));
-        List<RowWrite> writes = new ArrayList<>();
+        // Values are checked before contacts are resolved, so an item rejected for its values creates no contact.
+        List<RowWrite> parsed = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();
         for (int i : valid) {
-            RowInput item = items.get(i);
-            Long contactId = table.belongsToContact() ? resolved.id(item.contact()) : null;
             try {
-                writes.add(inputs.parse(table, item.values(), "values", contactId, null));
+                parsed.add(inputs.parse(table, items.get(i).values(), "values", null, null));
                 positions.add(i);
             } catch (InvalidInputException e) {
                 results[i] = RowResult.rejected(e.code(), e.errors());
             }
         }
+        ResolvedContacts resolved = table.belongsToContact()
+                ? resolver.resolve(positions.stream().map(i -> items.get(i).contact()).toList())
+                : new ResolvedContacts(Map.of(), List.of());
+        List<RowWrite> writes = new ArrayList<>();
+        for (int j = 0; j < parsed.size(); j++) {
+            RowWrite write = parsed.get(j);
+            Long contactId = table.belongsToContact() ? resolved.id(items.get(positions.get(j)).contact()) : null;
+            writes.add(new RowWrite(write.key(), write.values(), contactId));
+        }
         List<RowResult> written = writer.upsert(table, writes);
+        Set<Long> owners = new HashSet<>();
+        for (int j = 0; j < written.size(); j++) {
+            if (written.get(j).accepted() && writes.get(j).contactId() != null) {
+                owners.add(writes.get(j).contactId());
+            }
+        }
+        List<OutboxMessage> messages = new ArrayList<>();
+        for (StoredRow created : resolved.created()) {
+            if (owners.contains(created.id())) {
+                messages.add(events.contactChanged(ChangeEvents.CONTACT_CREATED, created, Map.of(),
+                        created.values().get("external_id") == null ? Set.of() : Set.of("external_id"), origin));
+            } else {
+                // Created in this transaction for rows that were all rejected: a rejected item changes nothing.
+                jdbc.update("delete from contacts where id = ?", created.id());
+            }
+        }
         for (int j = 0; j < written.size(); j++) {
             RowResult r = written.get(j);
             results[positions.get(j)] = r;
@@ -212,7 +232,7 @@ public class Ingestion {
     public List<EventResult> recordEvents(List<EventInput> items, String origin) {
         EventResult[] results = new EventResult[items.size()];
         List<Integer> valid = new ArrayList<>();
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         List<String> propertiesJson = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
             EventInput item = items.get(i);
@@ -276,7 +296,7 @@ public class Ingestion {
             ids[j] = UUID.randomUUID();
             contactIds[j] = resolved.id(item.contact());
             types[j] = item.type();
-            Instant at = item.occurredAt() == null ? now : item.occurredAt();
+            Instant at = item.occurredAt() == null ? now : item.occurredAt().truncatedTo(ChronoUnit.MICROS);
             occurred[j] = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
             props[j] = propertiesJson.get(i);
             results[i] = new EventResult(ids[j], contactIds[j], null, List.of());

@@ -5,6 +5,7 @@ import io.activation.api.web.ApiPrincipal;
 import io.activation.api.web.CanonicalJson;
 import io.activation.api.web.Idempotency;
 import io.activation.api.web.Problems;
+import io.activation.api.web.RequestText;
 import io.activation.api.web.RequiresScope;
 import io.activation.contact.Contacts;
 import io.activation.datamodel.RowResult;
@@ -180,7 +181,9 @@ class ContactController {
         if (limit < 1 || limit > 500) {
             throw new InvalidInputException("limit", "must be between 1 and 500");
         }
-        List<StoredRow> page = contacts.search(new Contacts.Query(email, phone, externalIdPrefix, name), after, limit);
+        Contacts.Query query = new Contacts.Query(RequestText.check("email", email), RequestText.check("phone", phone),
+                RequestText.check("externalIdPrefix", externalIdPrefix), RequestText.check("name", name));
+        List<StoredRow> page = contacts.search(query, after, limit);
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
         var items = answer.putArray("items");
         page.forEach(c -> items.add(ContactJson.toJson(c, null)));

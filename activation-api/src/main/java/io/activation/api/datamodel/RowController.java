@@ -7,9 +7,11 @@ import io.activation.api.web.ApiPrincipal;
 import io.activation.api.web.CanonicalJson;
 import io.activation.api.web.Idempotency;
 import io.activation.api.web.Problems;
+import io.activation.api.web.RequestText;
 import io.activation.api.web.RequiresScope;
 import io.activation.contact.ContactRef;
 import io.activation.contact.Contacts;
+import io.activation.datamodel.DataModelProperties;
 import io.activation.datamodel.RowInputs;
 import io.activation.datamodel.RowReader;
 import io.activation.datamodel.RowResult;
@@ -63,9 +65,10 @@ class RowController {
     private final Contacts contacts;
     private final Idempotency idempotency;
     private final IngestProperties properties;
+    private final DataModelProperties limits;
 
     RowController(Ingestion ingestion, TableCatalog catalog, RowReader rows, RowInputs inputs, Contacts contacts,
-            Idempotency idempotency, IngestProperties properties) {
+            Idempotency idempotency, IngestProperties properties, DataModelProperties limits) {
         this.ingestion = ingestion;
         this.catalog = catalog;
         this.rows = rows;
@@ -73,6 +76,7 @@ class RowController {
         this.contacts = contacts;
         this.idempotency = idempotency;
         this.properties = properties;
+        this.limits = limits;
     }
 
     @Operation(summary = "Create or update a row by business key (in 'values')",
@@ -116,7 +120,7 @@ class RowController {
             if (!result.accepted()) {
                 if ("limit-exceeded".equals(result.errorCode())) {
                     throw new io.activation.platform.LimitExceededException("table",
-                            0, result.errors().get(0).message());
+                            limits.maxRows(schema.kind()), result.errors().get(0).message());
                 }
                 throw new InvalidInputException(result.errors());
             }
@@ -161,8 +165,13 @@ class RowController {
                     RowResult r = written.get(j);
                     if (!r.accepted()) {
                         List<FieldError> errors = r.errors();
-                        out.put(sent.get(j), Problems.itemProblem(422, r.errorCode(), errors.get(0).field() + ": "
-                                + errors.get(0).message(), errors));
+                        ObjectNode rejected = Problems.itemProblem(422, r.errorCode(), errors.get(0).field() + ": "
+                                + errors.get(0).message(), errors);
+                        if ("limit-exceeded".equals(r.errorCode())) {
+                            ((ObjectNode) rejected.get("problem")).put("limit",
+                                    limits.maxRows(catalog.schema(table).kind()));
+                        }
+                        out.put(sent.get(j), rejected);
                     } else {
                         ObjectNode item = JsonNodeFactory.instance.objectNode();
                         item.put("status", r.status() == RowResult.Status.CREATED ? 201 : 200);
@@ -199,6 +208,7 @@ class RowController {
         if (limit < 1 || limit > 500) {
             throw new InvalidInputException("limit", "must be between 1 and 500");
         }
+        RequestText.check("contactExternalId", contactExternalId);
         List<StoredRow> page;
         if (contactExternalId != null || contactId != null) {
             if (!schema.belongsToContact()) {

@@ -48,6 +48,14 @@ class ApiWebConfiguration implements WebMvcConfigurer {
     }
 
     @Bean
+    FilterRegistrationBean<Utf8BodyFilter> utf8BodyFilter() {
+        FilterRegistrationBean<Utf8BodyFilter> registration = new FilterRegistrationBean<>(new Utf8BodyFilter());
+        registration.addUrlPatterns("/api/*", "/v1/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 30);
+        return registration;
+    }
+
+    @Bean
     FilterRegistrationBean<ApiKeyAuthenticationFilter> apiKeyAuthenticationFilter(AccessControl access) {
         FilterRegistrationBean<ApiKeyAuthenticationFilter> registration = new FilterRegistrationBean<>(
                 new ApiKeyAuthenticationFilter(access));

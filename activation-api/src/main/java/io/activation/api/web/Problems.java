@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -33,6 +35,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code errors}: one {@code {field, message}} per wrong input field (the first also as {@code field}).
  */
 @RestControllerAdvice(basePackages = "io.activation.api")
+@Order(Ordered.LOWEST_PRECEDENCE - 1)
 public class Problems extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
@@ -92,6 +95,10 @@ public class Problems extends ResponseEntityExceptionHandler {
                 return body(problem(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
                         tooLarge.getMessage() + " (activation.ingest.max-body-size)", List.of()));
             }
+            if (t instanceof Utf8BodyFilter.InvalidUtf8Exception invalid) {
+                return body(problem(HttpStatus.BAD_REQUEST, "invalid-encoding", "Invalid encoding",
+                        invalid.getMessage(), List.of()));
+            }
         }
         if (cause instanceof JacksonException jackson) {
             String message = jackson.getOriginalMessage();
@@ -121,6 +128,31 @@ public class Problems extends ResponseEntityExceptionHandler {
         log.error("Unexpected error", e);
         return respond(problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error",
                 "Something went wrong on our side; nothing was changed", List.of()));
+    }
+
+    @Override
+    protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode statusCode,
+            WebRequest request) {
+        stampType(body, statusCode);
+        return super.createResponseEntity(body, headers, statusCode, request);
+    }
+
+    /** Gives Spring MVC's own problems (type {@code about:blank}) a stable type of this API. */
+    static void stampType(Object body, HttpStatusCode status) {
+        if (body instanceof ProblemDetail problem
+                && (problem.getType() == null || "about:blank".equals(problem.getType().toString()))) {
+            String code = switch (status.value()) {
+                case 400 -> "invalid-input";
+                case 404 -> "not-found";
+                case 405 -> "method-not-allowed";
+                case 406 -> "not-acceptable";
+                case 413 -> "payload-too-large";
+                case 415 -> "unsupported-media-type";
+                case 503 -> "unavailable";
+                default -> status.is5xxServerError() ? "internal" : "request-refused";
+            };
+            problem.setType(ProblemTypes.of(code));
+        }
     }
 
     /** The problem of one rejected batch item, as an object inside the batch answer. */

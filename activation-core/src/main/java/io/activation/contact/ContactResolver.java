@@ -3,7 +3,6 @@ package io.activation.contact;
 import io.activation.datamodel.StoredRow;
 import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableSchema;
-import io.activation.platform.NotFoundException;
 import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.time.Clock;
@@ -26,7 +25,8 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * Finds the contact each ref names and creates the ones that do not exist yet: an interaction row or event for an
  * unknown external id creates a bare contact with that id (data arriving before the profile is not lost); an
- * unknown anonymous id creates an anonymous contact. Contacts named by internal id must exist.
+ * unknown anonymous id creates an anonymous contact. Contacts named by internal id must exist; a ref to one that
+ * does not is left unresolved ({@link ResolvedContacts#has}).
  */
 @Component
 public class ContactResolver {
@@ -67,9 +67,8 @@ public class ContactResolver {
                 ids.put(ref, byAnonymous.get(ref.anonymousId()));
             } else if (existing.contains(ref.contactId())) {
                 ids.put(ref, ref.contactId());
-            } else {
-                throw new NotFoundException("contactId", "There is no contact with id " + ref.contactId());
             }
+            // An internal id that names no contact stays unresolved: the caller rejects the items naming it.
         }
         return new ResolvedContacts(ids, created);
     }

@@ -10,6 +10,16 @@ import java.util.Map;
  */
 public record ResolvedContacts(Map<ContactRef, Long> ids, List<StoredRow> created) {
 
+    /** Whether the ref names a contact; false only for an internal id that does not exist. */
+    public boolean has(ContactRef ref) {
+        return ids.containsKey(ref);
+    }
+
+    /** The message for a ref that {@link #has} not resolved. */
+    public static String unknown(ContactRef ref) {
+        return "There is no contact with id " + ref.contactId();
+    }
+
     public long id(ContactRef ref) {
         Long id = ids.get(ref);
         if (id == null) {

@@ -64,6 +64,9 @@ public class Ingestion {
     /** The outcome of identify: the contact as written and, when an anonymous contact was folded in, its id. */
     public record Identified(RowResult contact, Long mergedContactId) {}
 
+    /** The error code of an item that names a contact by an internal id that does not exist. */
+    public static final String NOT_FOUND = "not-found";
+
     private static final Pattern EVENT_TYPE = Pattern.compile("[a-z0-9][a-z0-9_.:-]{0,99}");
     private static final int MAX_PROPERTIES_CHARS = 32_768;
     private static final Duration MAX_FUTURE = Duration.ofHours(24);
@@ -175,11 +178,21 @@ public class Ingestion {
                 ? resolver.resolve(positions.stream().map(i -> items.get(i).contact()).toList())
                 : new ResolvedContacts(Map.of(), List.of());
         List<RowWrite> writes = new ArrayList<>();
+        List<Integer> writePositions = new ArrayList<>();
         for (int j = 0; j < parsed.size(); j++) {
             RowWrite write = parsed.get(j);
-            Long contactId = table.belongsToContact() ? resolved.id(items.get(positions.get(j)).contact()) : null;
+            int i = positions.get(j);
+            ContactRef ref = items.get(i).contact();
+            if (table.belongsToContact() && !resolved.has(ref)) {
+                results[i] = RowResult.rejected(NOT_FOUND, List.of(new FieldError("contact.id",
+                        ResolvedContacts.unknown(ref))));
+                continue;
+            }
+            Long contactId = table.belongsToContact() ? resolved.id(ref) : null;
             writes.add(new RowWrite(write.key(), write.values(), contactId));
+            writePositions.add(i);
         }
+        positions = writePositions;
         List<RowResult> written = writer.upsert(table, writes);
         Set<Long> owners = new HashSet<>();
         for (int j = 0; j < written.size(); j++) {
@@ -281,6 +294,19 @@ public class Ingestion {
         }
         ResolvedContacts resolved = resolver.resolve(
                 new LinkedHashSet<>(valid.stream().map(i -> items.get(i).contact()).toList()));
+        List<Integer> known = new ArrayList<>();
+        for (int i : valid) {
+            if (resolved.has(items.get(i).contact())) {
+                known.add(i);
+            } else {
+                results[i] = new EventResult(null, null, NOT_FOUND, List.of(new FieldError("contact.id",
+                        ResolvedContacts.unknown(items.get(i).contact()))));
+            }
+        }
+        valid = known;
+        if (valid.isEmpty()) {
+            return Arrays.asList(results);
+        }
         List<OutboxMessage> messages = new ArrayList<>();
         resolved.created().forEach(c -> messages.add(events.contactChanged(ChangeEvents.CONTACT_CREATED, c, Map.of(),
                 c.values().get("external_id") == null ? Set.of() : Set.of("external_id"), origin)));

@@ -118,6 +118,9 @@ class RowController {
         return idempotency.run(principal, key, fingerprint, () -> {
             RowResult result = ingestion.upsertRows(table, List.of(input), ORIGIN).get(0);
             if (!result.accepted()) {
+                if (Ingestion.NOT_FOUND.equals(result.errorCode())) {
+                    throw new NotFoundException(result.errors().get(0).field(), result.errors().get(0).message());
+                }
                 if ("limit-exceeded".equals(result.errorCode())) {
                     throw new io.activation.platform.LimitExceededException("table",
                             limits.maxRows(schema.kind()), result.errors().get(0).message());
@@ -165,7 +168,8 @@ class RowController {
                     RowResult r = written.get(j);
                     if (!r.accepted()) {
                         List<FieldError> errors = r.errors();
-                        ObjectNode rejected = Problems.itemProblem(422, r.errorCode(), errors.get(0).field() + ": "
+                        ObjectNode rejected = Problems.itemProblem(Problems.itemStatus(r.errorCode()), r.errorCode(),
+                                errors.get(0).field() + ": "
                                 + errors.get(0).message(), errors);
                         if ("limit-exceeded".equals(r.errorCode())) {
                             ((ObjectNode) rejected.get("problem")).put("limit",

@@ -13,6 +13,7 @@ import io.activation.ingest.IngestProperties;
 import io.activation.ingest.Ingestion;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.InvalidInputException;
+import io.activation.platform.NotFoundException;
 import io.activation.platform.Role;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -68,6 +69,9 @@ class EventController {
         byte[] fingerprint = CanonicalJson.fingerprint(request.getMethod(), request.getRequestURI(), body);
         return idempotency.run(principal, key, fingerprint, () -> {
             Ingestion.EventResult result = ingestion.recordEvents(List.of(input), ORIGIN).get(0);
+            if (Ingestion.NOT_FOUND.equals(result.errorCode())) {
+                throw new NotFoundException(result.errors().get(0).field(), result.errors().get(0).message());
+            }
             if (!result.accepted()) {
                 throw new InvalidInputException(result.errors());
             }
@@ -105,7 +109,8 @@ class EventController {
                 List<Ingestion.EventResult> recorded = ingestion.recordEvents(inputs, ORIGIN);
                 for (int j = 0; j < recorded.size(); j++) {
                     Ingestion.EventResult r = recorded.get(j);
-                    out.put(sent.get(j), r.accepted() ? item(r) : Problems.itemProblem(422, r.errorCode(),
+                    out.put(sent.get(j), r.accepted() ? item(r) : Problems.itemProblem(Problems.itemStatus(
+                            r.errorCode()), r.errorCode(),
                             r.errors().get(0).field() + ": " + r.errors().get(0).message(), r.errors()));
                 }
                 return out;

@@ -155,6 +155,11 @@ public class Problems extends ResponseEntityExceptionHandler {
         }
     }
 
+    /** The HTTP-like status of a batch item rejected with that error code. */
+    public static int itemStatus(String code) {
+        return "not-found".equals(code) ? 404 : 422;
+    }
+
     /** The problem of one rejected batch item, as an object inside the batch answer. */
     public static ObjectNode itemProblem(ActivationException e) {
         int status = e instanceof NotFoundException ? 404 : e instanceof ConflictException ? 409 : 422;

@@ -1,0 +1,86 @@
+package io.activation.api.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.activation.testing.ApiTest;
+import io.activation.testing.Concurrently;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+import tools.jackson.databind.JsonNode;
+
+/** Events for anonymous and unknown contacts, alone and from many threads at once. */
+class EventApiTest extends ApiTest {
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Test
+    void anEventWithAnAnonymousIdCreatesOneAnonymousContactAndReusesIt() {
+        String anonymousId = unique("anon");
+        try (KafkaConsumer<String, String> consumer = eventsConsumer()) {
+            JsonNode first = post("/api/v1/events", anonymous("page_viewed", anonymousId)).expect(202).json();
+            long contactId = first.get("contactId").longValue();
+            JsonNode contact = get("/api/v1/contacts/by-id/" + contactId).expect(200).json();
+            assertThat(contact.get("externalId").isNull()).isTrue();
+            assertThat(contact.get("anonymousIds").valueStream().map(JsonNode::stringValue)).containsExactly(anonymousId);
+
+            JsonNode second = post("/api/v1/events", anonymous("product_viewed", anonymousId)).expect(202).json();
+            assertThat(second.get("contactId").longValue()).isEqualTo(contactId);
+            JsonNode batch = post("/api/v1/events/batch", "{\"items\": [" + anonymous("a", anonymousId) + ", "
+                    + anonymous("b", anonymousId) + "]}").expect(200).json();
+            assertThat(batch.findValues("contactId")).extracting(JsonNode::longValue).containsOnly(contactId);
+
+            assertThat(jdbc.queryForObject("select count(*) from contact_identities where anonymous_id = ?",
+                    Long.class, anonymousId)).isEqualTo(1);
+            assertThat(jdbc.queryForList("select type from events where contact_id = ? order by occurred_at, type",
+                    String.class, contactId)).containsExactlyInAnyOrder("page_viewed", "product_viewed", "a", "b");
+
+            String key = Long.toString(contactId);
+            var records = consumeUntil(consumer, seen -> seen.stream().filter(r -> r.key().equals(key)).count() >= 5,
+                    Duration.ofSeconds(30));
+            List<String> types = records.stream().filter(r -> r.key().equals(key))
+                    .map(r -> value(r).get("type").stringValue()).toList();
+            assertThat(types).containsExactly("io.activation.contact.created", "io.activation.event.recorded",
+                    "io.activation.event.recorded", "io.activation.event.recorded", "io.activation.event.recorded");
+            JsonNode created = records.stream().filter(r -> r.key().equals(key)).findFirst().map(ApiTest::value)
+                    .orElseThrow();
+            assertThat(created.at("/data/externalId").isNull()).isTrue();
+        }
+    }
+
+    @Test
+    void eventsForANewExternalIdFromManyThreadsCreateExactlyOneContact() throws Exception {
+        String externalId = unique("c");
+        List<ApiTest.Response> answers = Concurrently.run(8, thread -> post("/api/v1/events", external("page_viewed", externalId)));
+        assertThat(answers).allSatisfy(r -> r.expect(202));
+        assertThat(answers.stream().map(r -> r.json().get("contactId").longValue()).distinct()).hasSize(1);
+        long contactId = answers.get(0).json().get("contactId").longValue();
+        assertThat(jdbc.queryForList("select id from contacts where external_id = ?", Long.class, externalId))
+                .containsExactly(contactId);
+        assertThat(jdbc.queryForObject("select count(*) from events where contact_id = ?", Long.class, contactId))
+                .isEqualTo(8);
+    }
+
+    @Test
+    void eventsForANewAnonymousIdFromManyThreadsCreateExactlyOneContact() throws Exception {
+        String anonymousId = unique("anon");
+        long contactsBefore = jdbc.queryForObject("select count(*) from contacts", Long.class);
+        List<ApiTest.Response> answers = Concurrently.run(8, thread -> post("/api/v1/events", anonymous("page_viewed", anonymousId)));
+        assertThat(answers).allSatisfy(r -> r.expect(202));
+        assertThat(answers.stream().map(r -> r.json().get("contactId").longValue()).distinct()).hasSize(1);
+        assertThat(jdbc.queryForObject("select count(*) from contacts", Long.class))
+                .as("no anonymous contact left behind by the threads that lost").isEqualTo(contactsBefore + 1);
+    }
+
+    private static String anonymous(String type, String anonymousId) {
+        return "{\"type\": \"" + type + "\", \"contact\": {\"anonymousId\": \"" + anonymousId + "\"}}";
+    }
+
+    private static String external(String type, String externalId) {
+        return "{\"type\": \"" + type + "\", \"contact\": {\"externalId\": \"" + externalId + "\"}}";
+    }
+}

@@ -44,6 +44,10 @@ import tools.jackson.databind.json.JsonMapper;
                 "activation.security.bootstrap-api-key=" + ApiTest.ADMIN_KEY,
                 "activation.ingest.max-body-size=256KB",
                 "activation.datamodel.reference-max-rows=1000000",
+                // Fail a publish to a stopped broker in seconds, not 20 s: the outage test waits for one failure.
+                "spring.kafka.producer.properties.delivery.timeout.ms=4000",
+                "spring.kafka.producer.properties.request.timeout.ms=2000",
+                "spring.kafka.producer.properties.max.block.ms=2000",
                 "logging.level.org.apache.kafka=WARN",
                 "logging.level.kafka=WARN",
                 "logging.level.org.apache.zookeeper=WARN"

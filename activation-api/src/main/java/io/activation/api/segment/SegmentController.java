@@ -154,6 +154,10 @@ class SegmentController {
                 throw new UnreadableBody(HttpStatus.BAD_REQUEST, "malformed-json", "Malformed body",
                         "The body is not valid gzip: " + e.getMessage());
             }
+            String notUtf8 = io.activation.api.web.Utf8.problem(plain);
+            if (notUtf8 != null) {
+                throw new UnreadableBody(HttpStatus.BAD_REQUEST, "invalid-encoding", "Invalid encoding", notUtf8);
+            }
         }
         if (plain.length > max) {
             throw new UnreadableBody(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",

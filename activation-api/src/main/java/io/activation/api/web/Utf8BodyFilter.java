@@ -31,6 +31,10 @@ class Utf8BodyFilter extends OncePerRequestFilter {
         if (type == null || !type.toLowerCase(Locale.ROOT).contains("json")) {
             return true;
         }
+        String encoding = request.getHeader("Content-Encoding");
+        if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
+            return true; // compressed: whoever decompresses checks the text (see Utf8)
+        }
         String charset = request.getCharacterEncoding();
         return charset != null && !charset.equalsIgnoreCase("UTF-8");
     }

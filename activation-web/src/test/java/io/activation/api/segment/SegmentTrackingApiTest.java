@@ -300,6 +300,18 @@ class SegmentTrackingApiTest extends SegmentTestSupport {
         assertThat(event(messageId).type()).isEqualTo("compressed");
         sendBytes("POST", "/v1/batch", json, null, Map.of("Authorization", basic(writeKey()),
                 "Content-Encoding", "br")).expect(415);
+
+        // Compressed bodies are checked for well-formed UTF-8 after decompression: an overlong '/' is refused.
+        ByteArrayOutputStream badText = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(badText)) {
+            gzip.write(("{\"batch\": [{\"type\": \"track\", \"userId\": \"" + unique("u")
+                    + "\", \"event\": \"a").getBytes(StandardCharsets.UTF_8));
+            gzip.write(new byte[] {(byte) 0xC0, (byte) 0xAF});
+            gzip.write("b\"}]}".getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(sendBytes("POST", "/v1/batch", badText.toByteArray(), null, Map.of("Authorization",
+                basic(writeKey()), "Content-Encoding", "gzip")).expect(400).json().get("type").stringValue())
+                .endsWith("/invalid-encoding");
     }
 
     @Test

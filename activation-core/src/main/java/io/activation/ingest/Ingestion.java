@@ -49,6 +49,9 @@ public class Ingestion {
     /** A row for a table: which contact it belongs to (contact-owned tables only) and its attribute values. */
     public record RowInput(ContactRef contact, JsonNode values) {}
 
+    /** A row whose values are already canonical (see {@link io.activation.datamodel.Values}), e.g. from a CSV file. */
+    public record RowValues(ContactRef contact, Map<String, Object> values) {}
+
     /** A behavioural event; {@code occurredAt} null means now. */
     public record EventInput(ContactRef contact, String type, Instant occurredAt, JsonNode properties) {}
 
@@ -99,13 +102,58 @@ public class Ingestion {
     @Transactional
     public List<RowResult> upsertContacts(List<JsonNode> items, String origin) {
         TableSchema table = catalog.contacts();
-        RowResult[] results = new RowResult[items.size()];
+        return writeContacts(table, items.size(), i -> inputs.parse(table, items.get(i), "", null,
+                region(items.get(i))), origin, true);
+    }
+
+    /**
+     * Upserts contacts given as canonical values by column name (a CSV import has converted them already),
+     * {@code external_id} required.
+     *
+     * @param publishChanges false to write without change events (a historical back-fill no journey should see)
+     */
+    @Transactional
+    public List<RowResult> upsertContactValues(List<Map<String, Object>> items, String origin,
+            boolean publishChanges) {
+        TableSchema table = catalog.contacts();
+        return writeContacts(table, items.size(), i -> write(table, items.get(i), null), origin, publishChanges);
+    }
+
+    /** Upserts rows of a user table by business key. */
+    @Transactional
+    public List<RowResult> upsertRows(String tableName, List<RowInput> items, String origin) {
+        TableSchema table = userTable(tableName);
+        return writeRows(table, items.stream().map(RowInput::contact).toList(),
+                (i, contactId) -> inputs.parse(table, items.get(i).values(), "values", contactId, null), origin, true);
+    }
+
+    /**
+     * Upserts rows of a user table given as canonical values (a CSV import has converted them already).
+     *
+     * @param publishChanges false to write without change events (a historical back-fill no journey should see);
+     *     contacts created on the way are then not announced either
+     */
+    @Transactional
+    public List<RowResult> upsertRowValues(String tableName, List<RowValues> items, String origin,
+            boolean publishChanges) {
+        TableSchema table = userTable(tableName);
+        return writeRows(table, items.stream().map(RowValues::contact).toList(),
+                (i, contactId) -> write(table, items.get(i).values(), contactId), origin, publishChanges);
+    }
+
+    /** Parses item {@code i} into a write; {@link InvalidInputException} rejects that item alone. */
+    private interface RowParser {
+        RowWrite parse(int i, Long contactId);
+    }
+
+    private List<RowResult> writeContacts(TableSchema table, int size, java.util.function.IntFunction<RowWrite> parser,
+            String origin, boolean publishChanges) {
+        RowResult[] results = new RowResult[size];
         List<RowWrite> writes = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
+        for (int i = 0; i < size; i++) {
             try {
-                JsonNode item = items.get(i);
-                writes.add(inputs.parse(table, item, "", null, region(item)));
+                writes.add(parser.apply(i));
                 positions.add(i);
             } catch (InvalidInputException e) {
                 results[i] = RowResult.rejected(e.code(), e.errors());
@@ -116,7 +164,7 @@ public class Ingestion {
         for (int j = 0; j < written.size(); j++) {
             RowResult r = written.get(j);
             results[positions.get(j)] = r;
-            if (r.changedData()) {
+            if (publishChanges && r.changedData()) {
                 String type = r.status() == RowResult.Status.CREATED ? ChangeEvents.CONTACT_CREATED
                         : ChangeEvents.CONTACT_UPDATED;
                 messages.add(events.contactChanged(type, r.row(), r.previous(), r.changed(), origin));
@@ -126,29 +174,24 @@ public class Ingestion {
         return Arrays.asList(results);
     }
 
-    /** Upserts rows of a user table by business key. */
-    @Transactional
-    public List<RowResult> upsertRows(String tableName, List<RowInput> items, String origin) {
-        TableSchema table = catalog.schema(tableName);
-        if (table.kind() == io.activation.datamodel.TableKind.CONTACTS) {
-            throw new InvalidInputException("table", "write contacts through the contacts API");
-        }
-        RowResult[] results = new RowResult[items.size()];
+    private List<RowResult> writeRows(TableSchema table, List<ContactRef> contactRefs, RowParser parser,
+            String origin, boolean publishChanges) {
+        RowResult[] results = new RowResult[contactRefs.size()];
         List<Integer> valid = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            RowInput item = items.get(i);
+        for (int i = 0; i < contactRefs.size(); i++) {
+            ContactRef contact = contactRefs.get(i);
             List<FieldError> errors = new ArrayList<>();
             if (table.belongsToContact()) {
-                if (item.contact() == null) {
+                if (contact == null) {
                     errors.add(new FieldError("contact", "a row of '" + table.name() + "' must name its contact"));
                 } else {
                     try {
-                        item.contact().validated("contact");
+                        contact.validated("contact");
                     } catch (InvalidInputException e) {
                         errors.addAll(e.errors());
                     }
                 }
-            } else if (item.contact() != null) {
+            } else if (contact != null) {
                 errors.add(new FieldError("contact", "rows of reference table '" + table.name()
                         + "' belong to no contact"));
             }
@@ -160,17 +203,18 @@ public class Ingestion {
         }
         List<OutboxMessage> messages = new ArrayList<>();
         ResolvedContacts resolved = table.belongsToContact()
-                ? resolver.resolve(valid.stream().map(i -> items.get(i).contact()).toList())
+                ? resolver.resolve(valid.stream().map(contactRefs::get).toList())
                 : new ResolvedContacts(Map.of(), List.of());
-        resolved.created().forEach(c -> messages.add(
-                events.contactChanged(ChangeEvents.CONTACT_CREATED, c, Map.of(), Set.of("external_id"), origin)));
+        if (publishChanges) {
+            resolved.created().forEach(c -> messages.add(
+                    events.contactChanged(ChangeEvents.CONTACT_CREATED, c, Map.of(), Set.of("external_id"), origin)));
+        }
         List<RowWrite> writes = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();
         for (int i : valid) {
-            RowInput item = items.get(i);
-            Long contactId = table.belongsToContact() ? resolved.id(item.contact()) : null;
+            Long contactId = table.belongsToContact() ? resolved.id(contactRefs.get(i)) : null;
             try {
-                writes.add(inputs.parse(table, item.values(), "values", contactId, null));
+                writes.add(parser.parse(i, contactId));
                 positions.add(i);
             } catch (InvalidInputException e) {
                 results[i] = RowResult.rejected(e.code(), e.errors());
@@ -180,7 +224,7 @@ public class Ingestion {
         for (int j = 0; j < written.size(); j++) {
             RowResult r = written.get(j);
             results[positions.get(j)] = r;
-            if (r.changedData()) {
+            if (publishChanges && r.changedData()) {
                 String type = r.status() == RowResult.Status.CREATED ? ChangeEvents.ROW_CREATED
                         : ChangeEvents.ROW_UPDATED;
                 messages.add(events.rowChanged(type, table, r.row(), r.previous(), r.changed(), origin));
@@ -188,6 +232,30 @@ public class Ingestion {
         }
         outbox.append(messages);
         return Arrays.asList(results);
+    }
+
+    private TableSchema userTable(String tableName) {
+        TableSchema table = catalog.schema(tableName);
+        if (table.kind() == io.activation.datamodel.TableKind.CONTACTS) {
+            throw new InvalidInputException("table", "write contacts through the contacts API");
+        }
+        return table;
+    }
+
+    /** A write of values already in canonical form; the business key must be among them. */
+    private static RowWrite write(TableSchema table, Map<String, Object> values, Long contactId) {
+        Object key = values.get(table.businessKey());
+        if (key == null) {
+            throw new InvalidInputException("values." + table.businessKey(), "is required: it is the business key of '"
+                    + table.name() + "'");
+        }
+        for (String name : values.keySet()) {
+            if (table.column(name).isEmpty()) {
+                throw new InvalidInputException("values." + name, "is not an attribute of table '" + table.name()
+                        + "'");
+            }
+        }
+        return new RowWrite(key, values, contactId);
     }
 
     /** Deletes a contact with everything that belongs to it (rows, events, identities). */

@@ -51,6 +51,9 @@ public class Ingestion {
     /** A row for a table: which contact it belongs to (contact-owned tables only) and its attribute values. */
     public record RowInput(ContactRef contact, JsonNode values) {}
 
+    /** A row whose values are already canonical (see {@link io.activation.datamodel.Values}), e.g. from a CSV file. */
+    public record RowValues(ContactRef contact, Map<String, Object> values) {}
+
     /** A behavioural event; {@code occurredAt} null means now. */
     public record EventInput(ContactRef contact, String type, Instant occurredAt, JsonNode properties) {}
 
@@ -104,13 +107,58 @@ public class Ingestion {
     @Transactional
     public List<RowResult> upsertContacts(List<JsonNode> items, String origin) {
         TableSchema table = catalog.contacts();
-        RowResult[] results = new RowResult[items.size()];
+        return writeContacts(table, items.size(), i -> inputs.parse(table, items.get(i), "", null,
+                region(items.get(i))), origin, true);
+    }
+
+    /**
+     * Upserts contacts given as canonical values by column name (a CSV import has converted them already),
+     * {@code external_id} required.
+     *
+     * @param publishChanges false to write without change events (a historical back-fill no journey should see)
+     */
+    @Transactional
+    public List<RowResult> upsertContactValues(List<Map<String, Object>> items, String origin,
+            boolean publishChanges) {
+        TableSchema table = catalog.contacts();
+        return writeContacts(table, items.size(), i -> write(table, items.get(i), null), origin, publishChanges);
+    }
+
+    /** Upserts rows of a user table by business key. */
+    @Transactional
+    public List<RowResult> upsertRows(String tableName, List<RowInput> items, String origin) {
+        TableSchema table = userTable(tableName);
+        return writeRows(table, items.stream().map(RowInput::contact).toList(),
+                i -> inputs.parse(table, items.get(i).values(), "values", null, null), origin, true);
+    }
+
+    /**
+     * Upserts rows of a user table given as canonical values (a CSV import has converted them already).
+     *
+     * @param publishChanges false to write without change events (a historical back-fill no journey should see);
+     *     contacts created on the way are then not announced either
+     */
+    @Transactional
+    public List<RowResult> upsertRowValues(String tableName, List<RowValues> items, String origin,
+            boolean publishChanges) {
+        TableSchema table = userTable(tableName);
+        return writeRows(table, items.stream().map(RowValues::contact).toList(),
+                i -> write(table, items.get(i).values(), null), origin, publishChanges);
+    }
+
+    /** Parses item {@code i} into a write; {@link InvalidInputException} rejects that item alone. */
+    private interface RowParser {
+        RowWrite parse(int i);
+    }
+
+    private List<RowResult> writeContacts(TableSchema table, int size, java.util.function.IntFunction<RowWrite> parser,
+            String origin, boolean publishChanges) {
+        RowResult[] results = new RowResult[size];
         List<RowWrite> writes = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
+        for (int i = 0; i < size; i++) {
             try {
-                JsonNode item = items.get(i);
-                writes.add(inputs.parse(table, item, "", null, region(item)));
+                writes.add(parser.apply(i));
                 positions.add(i);
             } catch (InvalidInputException e) {
                 results[i] = RowResult.rejected(e.code(), e.errors());
@@ -121,7 +169,7 @@ public class Ingestion {
         for (int j = 0; j < written.size(); j++) {
             RowResult r = written.get(j);
             results[positions.get(j)] = r;
-            if (r.changedData()) {
+            if (publishChanges && r.changedData()) {
                 String type = r.status() == RowResult.Status.CREATED ? ChangeEvents.CONTACT_CREATED
                         : ChangeEvents.CONTACT_UPDATED;
                 messages.add(events.contactChanged(type, r.row(), r.previous(), r.changed(), origin));
@@ -131,29 +179,24 @@ public class Ingestion {
         return Arrays.asList(results);
     }
 
-    /** Upserts rows of a user table by business key. */
-    @Transactional
-    public List<RowResult> upsertRows(String tableName, List<RowInput> items, String origin) {
-        TableSchema table = catalog.schema(tableName);
-        if (table.kind() == io.activation.datamodel.TableKind.CONTACTS) {
-            throw new InvalidInputException("table", "write contacts through the contacts API");
-        }
-        RowResult[] results = new RowResult[items.size()];
+    private List<RowResult> writeRows(TableSchema table, List<ContactRef> contactRefs, RowParser parser,
+            String origin, boolean publishChanges) {
+        RowResult[] results = new RowResult[contactRefs.size()];
         List<Integer> valid = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            RowInput item = items.get(i);
+        for (int i = 0; i < contactRefs.size(); i++) {
+            ContactRef contact = contactRefs.get(i);
             List<FieldError> errors = new ArrayList<>();
             if (table.belongsToContact()) {
-                if (item.contact() == null) {
+                if (contact == null) {
                     errors.add(new FieldError("contact", "a row of '" + table.name() + "' must name its contact"));
                 } else {
                     try {
-                        item.contact().validated("contact");
+                        contact.validated("contact");
                     } catch (InvalidInputException e) {
                         errors.addAll(e.errors());
                     }
                 }
-            } else if (item.contact() != null) {
+            } else if (contact != null) {
                 errors.add(new FieldError("contact", "rows of reference table '" + table.name()
                         + "' belong to no contact"));
             }
@@ -168,21 +211,21 @@ public class Ingestion {
         List<Integer> positions = new ArrayList<>();
         for (int i : valid) {
             try {
-                parsed.add(inputs.parse(table, items.get(i).values(), "values", null, null));
+                parsed.add(parser.parse(i));
                 positions.add(i);
             } catch (InvalidInputException e) {
                 results[i] = RowResult.rejected(e.code(), e.errors());
             }
         }
         ResolvedContacts resolved = table.belongsToContact()
-                ? resolver.resolve(positions.stream().map(i -> items.get(i).contact()).toList())
+                ? resolver.resolve(positions.stream().map(contactRefs::get).toList())
                 : new ResolvedContacts(Map.of(), List.of());
         List<RowWrite> writes = new ArrayList<>();
         List<Integer> writePositions = new ArrayList<>();
         for (int j = 0; j < parsed.size(); j++) {
             RowWrite write = parsed.get(j);
             int i = positions.get(j);
-            ContactRef ref = items.get(i).contact();
+            ContactRef ref = contactRefs.get(i);
             if (table.belongsToContact() && !resolved.has(ref)) {
                 results[i] = RowResult.rejected(NOT_FOUND, List.of(new FieldError("contact.id",
                         ResolvedContacts.unknown(ref))));
@@ -202,18 +245,18 @@ public class Ingestion {
         }
         List<OutboxMessage> messages = new ArrayList<>();
         for (StoredRow created : resolved.created()) {
-            if (owners.contains(created.id())) {
-                messages.add(events.contactChanged(ChangeEvents.CONTACT_CREATED, created, Map.of(),
-                        created.values().get("external_id") == null ? Set.of() : Set.of("external_id"), origin));
-            } else {
+            if (!owners.contains(created.id())) {
                 // Created in this transaction for rows that were all rejected: a rejected item changes nothing.
                 jdbc.update("delete from contacts where id = ?", created.id());
+            } else if (publishChanges) {
+                messages.add(events.contactChanged(ChangeEvents.CONTACT_CREATED, created, Map.of(),
+                        created.values().get("external_id") == null ? Set.of() : Set.of("external_id"), origin));
             }
         }
         for (int j = 0; j < written.size(); j++) {
             RowResult r = written.get(j);
             results[positions.get(j)] = r;
-            if (r.changedData()) {
+            if (publishChanges && r.changedData()) {
                 String type = r.status() == RowResult.Status.CREATED ? ChangeEvents.ROW_CREATED
                         : ChangeEvents.ROW_UPDATED;
                 messages.add(events.rowChanged(type, table, r.row(), r.previous(), r.changed(), origin));
@@ -221,6 +264,30 @@ public class Ingestion {
         }
         outbox.append(messages);
         return Arrays.asList(results);
+    }
+
+    private TableSchema userTable(String tableName) {
+        TableSchema table = catalog.schema(tableName);
+        if (table.kind() == io.activation.datamodel.TableKind.CONTACTS) {
+            throw new InvalidInputException("table", "write contacts through the contacts API");
+        }
+        return table;
+    }
+
+    /** A write of values already in canonical form; the business key must be among them. */
+    private static RowWrite write(TableSchema table, Map<String, Object> values, Long contactId) {
+        Object key = values.get(table.businessKey());
+        if (key == null) {
+            throw new InvalidInputException("values." + table.businessKey(), "is required: it is the business key of '"
+                    + table.name() + "'");
+        }
+        for (String name : values.keySet()) {
+            if (table.column(name).isEmpty()) {
+                throw new InvalidInputException("values." + name, "is not an attribute of table '" + table.name()
+                        + "'");
+            }
+        }
+        return new RowWrite(key, values, contactId);
     }
 
     /** Deletes a contact with everything that belongs to it (rows, events, identities). */

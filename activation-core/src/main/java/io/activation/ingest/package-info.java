@@ -5,6 +5,8 @@
  * transactional {@link io.activation.ingest.Outbox}. {@link io.activation.ingest.OutboxRelay} publishes the outbox
  * to Kafka ({@code activation.events}, keyed by contact id) after commit, so a 2xx means committed and Kafka being
  * down only makes the outbox grow. {@link io.activation.ingest.IdempotencyKeys} gives writes Stripe's idempotency
- * semantics.
+ * semantics. {@link io.activation.ingest.CsvImporter} imports CSV files through the same path: a declarative
+ * {@link io.activation.ingest.ImportMapping} turns each record into a row, chunks are written in one transaction each
+ * with their progress, and per-line errors are kept with the import.
  */
 package io.activation.ingest;

@@ -120,6 +120,21 @@ public class Problems extends ResponseEntityExceptionHandler {
                         cause.getMessage()), List.of()));
     }
 
+    @Override
+    protected ResponseEntity<Object> handleMaxUploadSizeExceededException(
+            org.springframework.web.multipart.MaxUploadSizeExceededException e, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        return body(problem(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
+                "The upload is larger than " + (e.getMaxUploadSize() < 0 ? "allowed" : e.getMaxUploadSize() + " bytes")
+                        + " (activation.imports.max-file-size)", fieldErrors("file", "is too large")));
+    }
+
+    @ExceptionHandler(org.springframework.web.multipart.MultipartException.class)
+    ResponseEntity<ProblemDetail> multipart(org.springframework.web.multipart.MultipartException e) {
+        return respond(problem(HttpStatus.BAD_REQUEST, "invalid-input", "Malformed multipart body",
+                "The multipart/form-data body could not be read: " + rootMessage(e), List.of()));
+    }
+
     @ExceptionHandler(RuntimeException.class)
     ResponseEntity<ProblemDetail> unexpected(RuntimeException e) {
         if (e instanceof ActivationException a) {

@@ -1,30 +1,18 @@
 package io.activation.web.demo;
 
-import io.activation.contact.ContactRef;
 import io.activation.datamodel.AttributeSpec;
 import io.activation.datamodel.AttributeType;
 import io.activation.datamodel.DataModel;
 import io.activation.datamodel.TableKind;
 import io.activation.datamodel.TableSpec;
-import io.activation.ingest.Ingestion;
+import io.activation.ingest.CsvImport;
+import io.activation.ingest.CsvImporter;
+import io.activation.ingest.ImportStatus;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.io.InputStream;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
@@ -32,12 +20,14 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.node.JsonNodeFactory;
-import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Loads the demo data set into an empty database (no user tables yet): a real gift shop's products, orders and
- * order lines for 40 customers, through the same ingest path the API uses, so the outbox publishes them too.
+ * order lines for 40 customers, imported by the CSV importer with the mappings in {@code demo/mappings/} (the
+ * same ones {@code docs/scripts/load-online-retail.sh} sends for the whole data set), so the demo goes through the
+ * one write path and the outbox publishes it too.
  */
 @Component
 @ConditionalOnRole(Role.API)
@@ -45,17 +35,17 @@ import tools.jackson.databind.node.ObjectNode;
 class DemoData implements ApplicationRunner {
 
     private static final Logger log = LoggerFactory.getLogger(DemoData.class);
-    private static final String ORIGIN = "demo";
-    private static final DateTimeFormatter INVOICE_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
-    private static final ZoneId SHOP_ZONE = ZoneId.of("Europe/London");
-    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private static final String SAMPLE = "demo/online-retail-sample.csv";
+    /** Contacts first, then the catalogue, then what contacts did; each table from the same file. */
+    private static final List<String> TABLES = List.of("contacts", "products", "orders", "order_lines");
 
     private final DataModel dataModel;
-    private final Ingestion ingestion;
+    private final CsvImporter importer;
+    private final JsonMapper json = JsonMapper.builder().build();
 
-    DemoData(DataModel dataModel, Ingestion ingestion) {
+    DemoData(DataModel dataModel, CsvImporter importer) {
         this.dataModel = dataModel;
-        this.ingestion = ingestion;
+        this.importer = importer;
     }
 
     @Override
@@ -65,63 +55,21 @@ class DemoData implements ApplicationRunner {
         }
         log.info("Empty database: loading the demo data set (an excerpt of the UCI Online Retail data)");
         defineTables();
-        Map<String, ObjectNode> products = new LinkedHashMap<>();
-        Map<String, ObjectNode> orders = new LinkedHashMap<>();
-        Map<String, String> orderCustomer = new LinkedHashMap<>();
-        Map<String, ObjectNode> customers = new LinkedHashMap<>();
-        List<Ingestion.RowInput> lines = new ArrayList<>();
-        try (Reader reader = new InputStreamReader(new ClassPathResource("demo/online-retail-sample.csv")
-                .getInputStream(), StandardCharsets.UTF_8)) {
-            Iterable<CSVRecord> records = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get()
-                    .parse(reader);
-            for (CSVRecord r : records) {
-                String invoice = r.get("InvoiceNo");
-                String customer = r.get("CustomerID").replaceAll("\\.0$", "");
-                String stockCode = r.get("StockCode");
-                Instant at = LocalDateTime.parse(r.get("InvoiceDate"), INVOICE_DATE).atZone(SHOP_ZONE).toInstant();
-                ObjectNode product = F.objectNode();
-                product.put("stock_code", stockCode);
-                product.put("description", r.get("Description"));
-                product.put("unit_price", new BigDecimal(r.get("UnitPrice")));
-                products.put(stockCode, product);
-                ObjectNode order = F.objectNode();
-                order.put("order_no", invoice);
-                order.put("ordered_at", at.toString());
-                order.put("cancelled", invoice.startsWith("C"));
-                order.put("country", r.get("Country"));
-                orders.putIfAbsent(invoice, order);
-                orderCustomer.put(invoice, customer);
-                ObjectNode contact = F.objectNode();
-                contact.put("external_id", customer);
-                contact.put("email", "customer-" + customer + "@example.com");
-                String country = isoCountry(r.get("Country"));
-                if (country != null) {
-                    contact.put("country", country);
-                }
-                contact.put("locale", "en-GB");
-                contact.put("time_zone", "Europe/London");
-                customers.putIfAbsent(customer, contact);
-                ObjectNode line = F.objectNode();
-                line.put("line_id", invoice + "-" + r.getRecordNumber());
-                line.put("order_no", invoice);
-                line.put("stock_code", stockCode);
-                line.put("quantity", Long.parseLong(r.get("Quantity")));
-                line.put("unit_price", new BigDecimal(r.get("UnitPrice")));
-                lines.add(new Ingestion.RowInput(ContactRef.external(customer), line));
+        for (String table : TABLES) {
+            JsonNode mapping;
+            try (InputStream in = new ClassPathResource("demo/mappings/" + table + ".json").getInputStream()) {
+                mapping = json.readTree(in);
             }
-        }
-        ingestion.upsertContacts(new ArrayList<>(customers.values()), ORIGIN);
-        upsert("products", products.values().stream().map(p -> new Ingestion.RowInput(null, p)).toList());
-        upsert("orders", orders.entrySet().stream().map(e -> new Ingestion.RowInput(
-                ContactRef.external(orderCustomer.get(e.getKey())), e.getValue())).toList());
-        upsert("order_lines", lines);
-        log.info("Demo data loaded: {} contacts, {} products, {} orders, {} order lines", customers.size(),
-                products.size(), orders.size(), lines.size());
-    }
-
-    private void upsert(String table, List<Ingestion.RowInput> rows) {
-        for (int from = 0; from < rows.size(); from += 500) {
-            ingestion.upsertRows(table, rows.subList(from, Math.min(rows.size(), from + 500)), ORIGIN);
+            CsvImport done;
+            try (InputStream csv = new ClassPathResource(SAMPLE).getInputStream()) {
+                done = importer.importNow(table, mapping, csv, SAMPLE, "demo");
+            }
+            if (done.status() != ImportStatus.SUCCEEDED || done.counters().rowsRejected() > 0) {
+                throw new IllegalStateException("The demo data did not import into " + table + ": " + done.message()
+                        + " " + done.errors());
+            }
+            log.info("Demo data: {} rows of {} from {} lines", done.counters().rowsWritten(), table,
+                    done.counters().linesRead());
         }
     }
 
@@ -153,17 +101,5 @@ class DemoData implements ApplicationRunner {
 
     private static AttributeSpec attr(String name, AttributeType type) {
         return new AttributeSpec(name, type, false, List.of(), null);
-    }
-
-    private static String isoCountry(String name) {
-        if (name.equals("EIRE")) {
-            return "IE";
-        }
-        for (String code : Locale.getISOCountries()) {
-            if (new Locale("", code).getDisplayCountry(Locale.ENGLISH).equalsIgnoreCase(name)) {
-                return code;
-            }
-        }
-        return null;
     }
 }

@@ -1,0 +1,8 @@
+package io.activation.ingest;
+
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(ImportProperties.class)
+class ImportConfiguration {}

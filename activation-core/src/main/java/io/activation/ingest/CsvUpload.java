@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 import org.springframework.util.unit.DataSize;
@@ -122,14 +123,16 @@ final class CsvUpload {
             return new InvalidInputException("file", "ends in the middle of its gzip compression: the upload is"
                     + " incomplete");
         }
-        String message = e == null ? "unreadable" : String.valueOf(e.getMessage());
-        if (e instanceof IOException && !message.toLowerCase().contains("line")) {
-            message = message + " (near line " + line + ")";
-        }
-        if (e instanceof IOException || e instanceof IllegalStateException) {
+        if (e instanceof CSVException || e instanceof IllegalStateException) {
+            String message = String.valueOf(e.getMessage());
+            if (!message.toLowerCase(java.util.Locale.ROOT).contains("line")) {
+                message = message + " (near line " + line + ")";
+            }
             return new InvalidInputException("file", "is not valid CSV: " + message);
         }
-        return new UncheckedIOException(new IOException(message, e));
+        // The disk or the upload's connection failed: not the file's fault.
+        return e instanceof IOException io ? new UncheckedIOException(io)
+                : new UncheckedIOException(new IOException(String.valueOf(e), e));
     }
 
     static String shown(DataSize size) {

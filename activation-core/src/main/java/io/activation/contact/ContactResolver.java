@@ -84,19 +84,32 @@ public class ContactResolver {
             return found;
         }
         OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+        // One round trip for the usual mix: the contacts that exist are read, only the others are inserted. An id
+        // another transaction commits meanwhile is neither read (snapshot) nor inserted (conflict); the second
+        // query below finds it.
         jdbc.query(connection -> {
             PreparedStatement ps = connection.prepareStatement("""
-                    insert into contacts (external_id, created_at, updated_at)
-                    select x, ?, ? from unnest(?::varchar[]) as x
-                    on conflict (external_id) do nothing
-                    returning id, external_id""");
-            ps.setObject(1, now);
+                    with wanted as (select x from unnest(?::varchar[]) as x),
+                    existing as (
+                        select c.id, c.external_id from contacts c join wanted on c.external_id = wanted.x),
+                    inserted as (
+                        insert into contacts (external_id, created_at, updated_at)
+                        select x, ?, ? from wanted
+                        where not exists (select 1 from existing e where e.external_id = wanted.x)
+                        on conflict (external_id) do nothing
+                        returning id, external_id)
+                    select id, external_id, false from existing
+                    union all
+                    select id, external_id, true from inserted""");
+            ps.setArray(1, connection.createArrayOf("varchar", externalIds.toArray()));
             ps.setObject(2, now);
-            ps.setArray(3, connection.createArrayOf("varchar", externalIds.toArray()));
+            ps.setObject(3, now);
             return ps;
         }, rs -> {
             found.put(rs.getString(2), rs.getLong(1));
-            created.add(bare(rs.getLong(1), rs.getString(2), now));
+            if (rs.getBoolean(3)) {
+                created.add(bare(rs.getLong(1), rs.getString(2), now));
+            }
         });
         if (found.size() < externalIds.size()) {
             jdbc.query(connection -> {

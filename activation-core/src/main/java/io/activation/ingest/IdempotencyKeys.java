@@ -125,6 +125,21 @@ public class IdempotencyKeys {
         return claims;
     }
 
+    /**
+     * Records a key with its answer at once, for work done before claiming it (see the API's optimistic path);
+     * false when the key is taken. A concurrent request holding the same key makes this wait until it commits or
+     * rolls back, as a claim would.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public boolean store(String scope, String key, byte[] fingerprint, StoredResponse response) {
+        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+        return jdbc.update("""
+                insert into idempotency_keys (scope, key, request_hash, status, response, created_at)
+                values (?, ?, ?, ?, ?, ?)
+                on conflict (scope, key) do nothing""", scope, key, fingerprint, response.status(), response.body(),
+                now) == 1;
+    }
+
     @Transactional(propagation = Propagation.MANDATORY)
     public void complete(String scope, String key, StoredResponse response) {
         jdbc.update("update idempotency_keys set status = ?, response = ? where scope = ? and key = ?",
@@ -133,9 +148,30 @@ public class IdempotencyKeys {
 
     @Transactional(propagation = Propagation.MANDATORY)
     public void completeAll(String scope, Map<String, StoredResponse> responses) {
-        List<Object[]> args = new ArrayList<>();
-        responses.forEach((key, response) -> args.add(new Object[] {response.status(), response.body(), scope, key}));
-        jdbc.batchUpdate("update idempotency_keys set status = ?, response = ? where scope = ? and key = ?", args);
+        if (responses.isEmpty()) {
+            return;
+        }
+        String[] keys = new String[responses.size()];
+        Integer[] statuses = new Integer[keys.length];
+        String[] bodies = new String[keys.length];
+        int i = 0;
+        for (Map.Entry<String, StoredResponse> e : responses.entrySet()) {
+            keys[i] = e.getKey();
+            statuses[i] = e.getValue().status();
+            bodies[i++] = e.getValue().body();
+        }
+        // One statement for the whole batch (a JDBC batch would execute one update per key).
+        jdbc.update(connection -> {
+            PreparedStatement ps = connection.prepareStatement("""
+                    update idempotency_keys k set status = x.s, response = x.r
+                    from unnest(?::varchar[], ?::integer[], ?::text[]) as x(key, s, r)
+                    where k.scope = ? and k.key = x.key""");
+            ps.setArray(1, connection.createArrayOf("varchar", keys));
+            ps.setArray(2, connection.createArrayOf("integer", statuses));
+            ps.setArray(3, connection.createArrayOf("text", bodies));
+            ps.setString(4, scope);
+            return ps;
+        });
     }
 
     /** Releases claims whose work was rejected, so a corrected retry with the same key is accepted. */

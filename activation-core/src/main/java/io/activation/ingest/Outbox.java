@@ -37,13 +37,30 @@ public class Outbox {
             return;
         }
         OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-        jdbc.batchUpdate("insert into outbox (topic, message_key, payload, created_at) values (?, ?, ?, ?)", messages,
-                1000, (PreparedStatement ps, OutboxMessage m) -> {
-                    ps.setString(1, m.topic());
-                    ps.setString(2, m.key());
-                    ps.setString(3, m.payload());
-                    ps.setObject(4, now);
-                });
+        int n = messages.size();
+        String[] topics = new String[n];
+        String[] keys = new String[n];
+        String[] payloads = new String[n];
+        for (int i = 0; i < n; i++) {
+            OutboxMessage m = messages.get(i);
+            topics[i] = m.topic();
+            keys[i] = m.key();
+            payloads[i] = m.payload();
+        }
+        // One statement whatever the number of messages (a JDBC batch would execute one insert per row); the
+        // ordinality keeps the identity ids, hence the publishing order, in the order of the list.
+        jdbc.update(connection -> {
+            PreparedStatement ps = connection.prepareStatement("""
+                    insert into outbox (topic, message_key, payload, created_at)
+                    select t, k, p, ?
+                    from unnest(?::varchar[], ?::varchar[], ?::text[]) with ordinality as x(t, k, p, n)
+                    order by n""");
+            ps.setObject(1, now);
+            ps.setArray(2, connection.createArrayOf("varchar", topics));
+            ps.setArray(3, connection.createArrayOf("varchar", keys));
+            ps.setArray(4, connection.createArrayOf("text", payloads));
+            return ps;
+        });
         if (TransactionSynchronizationManager.isSynchronizationActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override

@@ -2,9 +2,9 @@ package io.activation.ingest;
 
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -119,17 +119,19 @@ class OutboxRelay implements SmartLifecycle {
     /** Publishes one batch; the number published, or -1 when Kafka refused. */
     int relayOnce() {
         Integer result = transactions.execute(status -> {
-            Boolean locked = jdbc.queryForObject("select pg_try_advisory_xact_lock(?)", Boolean.class, LOCK_KEY);
-            if (!Boolean.TRUE.equals(locked)) {
-                return 0;
-            }
-            List<Pending> batch = jdbc.query(
-                    "select id, topic, message_key, payload from outbox order by id limit ?",
+            // Lock, take the oldest records and delete them in one round trip; if Kafka refuses them, the
+            // rollback puts them back. Without the lock (another node relays) the batch is empty.
+            List<Pending> batch = new ArrayList<>(jdbc.query("""
+                    with relay as (select pg_try_advisory_xact_lock(?) as locked)
+                    delete from outbox where id in (
+                        select id from outbox, relay where relay.locked order by id limit ?)
+                    returning id, topic, message_key, payload""",
                     (rs, n) -> new Pending(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4)),
-                    properties.outboxBatchSize());
+                    LOCK_KEY, properties.outboxBatchSize()));
             if (batch.isEmpty()) {
                 return 0;
             }
+            batch.sort(Comparator.comparingLong(Pending::id));
             try {
                 List<CompletableFuture<?>> acks = new ArrayList<>(batch.size());
                 for (Pending p : batch) {
@@ -150,12 +152,6 @@ class OutboxRelay implements SmartLifecycle {
                 status.setRollbackOnly();
                 return -1;
             }
-            long[] ids = batch.stream().mapToLong(Pending::id).toArray();
-            jdbc.update(connection -> {
-                PreparedStatement ps = connection.prepareStatement("delete from outbox where id = any(?)");
-                ps.setArray(1, connection.createArrayOf("bigint", java.util.Arrays.stream(ids).boxed().toArray()));
-                return ps;
-            });
             if (lastError != null) {
                 log.info("Kafka is reachable again; outbox draining");
                 lastError = null;

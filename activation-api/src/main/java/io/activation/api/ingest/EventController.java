@@ -66,7 +66,7 @@ class EventController {
             @RequestHeader(name = Idempotency.HEADER, required = false) String key, ApiPrincipal principal,
             HttpServletRequest request) {
         Ingestion.EventInput input = input(body, "");
-        byte[] fingerprint = CanonicalJson.fingerprint(request.getMethod(), request.getRequestURI(), body);
+        byte[] fingerprint = fingerprint(key, request, body);
         return idempotency.run(principal, key, fingerprint, () -> {
             Ingestion.EventResult result = ingestion.recordEvents(List.of(input), ORIGIN).get(0);
             if (Ingestion.NOT_FOUND.equals(result.errorCode())) {
@@ -86,13 +86,15 @@ class EventController {
             @RequestHeader(name = Idempotency.HEADER, required = false) String key, ApiPrincipal principal,
             HttpServletRequest request) {
         JsonNode items = BatchItems.items(body, properties.maxBatchItems());
-        byte[] fingerprint = CanonicalJson.fingerprint(request.getMethod(), request.getRequestURI(), body);
+        byte[] fingerprint = fingerprint(key, request, body);
         return idempotency.run(principal, key, fingerprint, () -> {
             List<String> keys = new ArrayList<>();
             List<byte[]> fingerprints = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
-                keys.add(Idempotency.itemKey(items.get(i)));
-                fingerprints.add(CanonicalJson.fingerprint("ITEM", request.getRequestURI(), items.get(i)));
+                String itemKey = Idempotency.itemKey(items.get(i));
+                keys.add(itemKey);
+                fingerprints.add(itemKey == null ? null
+                        : CanonicalJson.fingerprint("ITEM", request.getRequestURI(), items.get(i)));
             }
             Map<Integer, ObjectNode> results = idempotency.runItems(principal, keys, fingerprints, indices -> {
                 Map<Integer, ObjectNode> out = new HashMap<>();
@@ -117,6 +119,11 @@ class EventController {
             });
             return ResponseEntity.ok(BatchItems.answer(items.size(), results));
         });
+    }
+
+    /** Only a request with a key needs its fingerprint; canonicalising a large batch is not free. */
+    private static byte[] fingerprint(String key, HttpServletRequest request, JsonNode body) {
+        return key == null ? null : CanonicalJson.fingerprint(request.getMethod(), request.getRequestURI(), body);
     }
 
     private static ObjectNode item(Ingestion.EventResult result) {

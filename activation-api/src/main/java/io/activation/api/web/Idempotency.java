@@ -69,6 +69,26 @@ public class Idempotency {
             return transactions.execute(status -> work.get());
         }
         String checked = validKey(key, HEADER);
+        // Optimistic first, as nearly every key is new: do the work, then record the key with its answer in the
+        // same transaction, one insert instead of a claim and an update. When the key turns out to be taken (a
+        // replay, or a concurrent request with that key, whose commit the insert waits for) or the work fails,
+        // roll back and take the careful path, which claims the key before the work and so answers replays,
+        // reuse with another payload and errors exactly as before.
+        try {
+            ResponseEntity<?> done = transactions.execute(status -> {
+                ResponseEntity<?> response = work.get();
+                if (keys.store(principal.idempotencyScope(), checked, fingerprint, stored(response))) {
+                    return response;
+                }
+                status.setRollbackOnly();
+                return null;
+            });
+            if (done != null) {
+                return done;
+            }
+        } catch (RuntimeException e) {
+            // Rolled back; the careful path below runs the work again and reports its failure.
+        }
         return transactions.execute(status -> {
             Claim claim = keys.claim(principal.idempotencyScope(), checked, fingerprint);
             if (claim instanceof Claim.Replay replay) {
@@ -79,10 +99,13 @@ public class Idempotency {
                 throw reused(HEADER);
             }
             ResponseEntity<?> response = work.get();
-            keys.complete(principal.idempotencyScope(), checked,
-                    new StoredResponse(response.getStatusCode().value(), json.writeValueAsString(response.getBody())));
+            keys.complete(principal.idempotencyScope(), checked, stored(response));
             return response;
         });
+    }
+
+    private StoredResponse stored(ResponseEntity<?> response) {
+        return new StoredResponse(response.getStatusCode().value(), json.writeValueAsString(response.getBody()));
     }
 
     /**

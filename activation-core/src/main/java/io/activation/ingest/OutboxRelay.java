@@ -120,11 +120,14 @@ class OutboxRelay implements SmartLifecycle {
     int relayOnce() {
         Integer result = transactions.execute(status -> {
             // Lock, take the oldest records and delete them in one round trip; if Kafka refuses them, the
-            // rollback puts them back. Without the lock (another node relays) the batch is empty.
+            // rollback puts them back. Without the lock (another node relays) the batch is empty. The ids are
+            // picked once (array of an ordered, limited index scan) and then deleted by id: written as a join
+            // instead, PostgreSQL may pick a nested loop that rescans the limit per row of the outbox, quadratic
+            // in the backlog, when its statistics still describe an empty outbox.
             List<Pending> batch = new ArrayList<>(jdbc.query("""
                     with relay as (select pg_try_advisory_xact_lock(?) as locked)
-                    delete from outbox where id in (
-                        select id from outbox, relay where relay.locked order by id limit ?)
+                    delete from outbox where id = any(array(
+                        select id from outbox where (select locked from relay) order by id limit ?))
                     returning id, topic, message_key, payload""",
                     (rs, n) -> new Pending(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4)),
                     LOCK_KEY, properties.outboxBatchSize()));

@@ -145,13 +145,8 @@ class RowController {
         JsonNode items = BatchItems.items(body, properties.maxBatchItems());
         byte[] fingerprint = CanonicalJson.fingerprint(request.getMethod(), request.getRequestURI(), body);
         return idempotency.run(principal, key, fingerprint, () -> {
-            List<String> keys = new ArrayList<>();
-            List<byte[]> fingerprints = new ArrayList<>();
-            for (int i = 0; i < items.size(); i++) {
-                keys.add(Idempotency.itemKey(items.get(i)));
-                fingerprints.add(CanonicalJson.fingerprint("ITEM", request.getRequestURI(), items.get(i)));
-            }
-            Map<Integer, ObjectNode> results = idempotency.runItems(principal, keys, fingerprints, indices -> {
+            Map<Integer, ObjectNode> results = idempotency.runItems(principal, items, request.getRequestURI(),
+                    indices -> {
                 Map<Integer, ObjectNode> out = new HashMap<>();
                 List<Ingestion.RowInput> inputs = new ArrayList<>();
                 List<Integer> sent = new ArrayList<>();

@@ -88,15 +88,8 @@ class EventController {
         JsonNode items = BatchItems.items(body, properties.maxBatchItems());
         byte[] fingerprint = fingerprint(key, request, body);
         return idempotency.run(principal, key, fingerprint, () -> {
-            List<String> keys = new ArrayList<>();
-            List<byte[]> fingerprints = new ArrayList<>();
-            for (int i = 0; i < items.size(); i++) {
-                String itemKey = Idempotency.itemKey(items.get(i));
-                keys.add(itemKey);
-                fingerprints.add(itemKey == null ? null
-                        : CanonicalJson.fingerprint("ITEM", request.getRequestURI(), items.get(i)));
-            }
-            Map<Integer, ObjectNode> results = idempotency.runItems(principal, keys, fingerprints, indices -> {
+            Map<Integer, ObjectNode> results = idempotency.runItems(principal, items, request.getRequestURI(),
+                    indices -> {
                 Map<Integer, ObjectNode> out = new HashMap<>();
                 List<Ingestion.EventInput> inputs = new ArrayList<>();
                 List<Integer> sent = new ArrayList<>();

@@ -175,6 +175,22 @@ public class Idempotency {
         return results;
     }
 
+    /**
+     * {@link #runItems(ApiPrincipal, List, List, Function)} for the items of a {@code {"items": [...]}} batch:
+     * each item's optional {@code "idempotencyKey"}, fingerprinted (only when it has one) with the request path.
+     */
+    public Map<Integer, ObjectNode> runItems(ApiPrincipal principal, JsonNode items, String path,
+            Function<List<Integer>, Map<Integer, ObjectNode>> work) {
+        List<String> keys = new ArrayList<>(items.size());
+        List<byte[]> fingerprints = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            String key = itemKey(items.get(i));
+            keys.add(key);
+            fingerprints.add(key == null ? null : CanonicalJson.fingerprint("ITEM", path, items.get(i)));
+        }
+        return runItems(principal, keys, fingerprints, work);
+    }
+
     /** The optional per-item key of a batch item. */
     public static String itemKey(JsonNode item) {
         JsonNode key = item == null ? null : item.get("idempotencyKey");

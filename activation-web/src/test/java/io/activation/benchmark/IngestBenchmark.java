@@ -680,7 +680,7 @@ public final class IngestBenchmark {
 
         r.append("\n### Through the API (auth, validation, idempotency keys, contact resolution, outbox)\n\n");
         r.append("| Phase | offered | events/s | p50 ms | p99 ms | p99.9 ms | max ms | errors | machine busy"
-                + " | app + Kafka CPU | generator CPU | PostgreSQL CPU | other processes"
+                + " | app + Kafka CPU (of which JIT) | generator CPU | PostgreSQL CPU | other processes"
                 + " | CPU µs/event: PostgreSQL + app |\n");
         r.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         r.append(row(String.format("batch of %d, %d clients, %d s", batch.size(), batch.clients(),
@@ -750,8 +750,8 @@ public final class IngestBenchmark {
         double app = Math.max(0, usage.jvm() - generator);
         return String.format("| %s | %s | %,.0f | %.1f | %.1f | %.1f | %.1f | %d | %s | %s | %s | %s | %s | %s |%n",
                 phase, offered, perSecond, l.percentileMillis(50), l.percentileMillis(99), l.percentileMillis(99.9),
-                l.maxMillis(), errors, pct(usage.busy()), pct(app), pct(generator), pct(usage.postgres()),
-                pct(usage.other()), micros(usage, usage.postgres(), app, perSecond));
+                l.maxMillis(), errors, pct(usage.busy()), pct(app) + " (" + pct(usage.jit()) + ")", pct(generator),
+                pct(usage.postgres()), pct(usage.other()), micros(usage, usage.postgres(), app, perSecond));
     }
 
     /** CPU time per event of PostgreSQL and of the JVM side, from their shares of the machine. */

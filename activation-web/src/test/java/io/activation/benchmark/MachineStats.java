@@ -22,10 +22,14 @@ final class MachineStats {
     private static final double CLOCK_TICKS = 100.0;
 
     /** A point in time: whole-machine jiffies, idle jiffies, this JVM's CPU and its descendants' CPU. */
-    record Sample(long nanoTime, long totalJiffies, long idleJiffies, long jvmCpuNanos, long childJiffies) {}
+    record Sample(long nanoTime, long totalJiffies, long idleJiffies, long jvmCpuNanos, long childJiffies,
+            long jitMillis) {}
 
-    /** Shares of the machine's whole capacity (all cores) over an interval, 0..1. */
-    record Usage(double busy, double jvm, double postgres, double other, double seconds) {
+    /**
+     * Shares of the machine's whole capacity (all cores) over an interval, 0..1; {@code jit} is the part of
+     * {@code jvm} the JIT compiler threads took (compilation time, an approximation of their CPU).
+     */
+    record Usage(double busy, double jvm, double postgres, double other, double jit, double seconds) {
         /** {@code cpuNanos} of some threads as a share of the machine's capacity over this interval. */
         double share(long cpuNanos, int cores) {
             return cpuNanos / (seconds * 1e9 * cores);
@@ -41,7 +45,8 @@ final class MachineStats {
     /** @param postmasterPid the PostgreSQL server's main process (its backends are its children) */
     static Sample sample(long postmasterPid) {
         long[] cpu = machineJiffies();
-        return new Sample(System.nanoTime(), cpu[0], cpu[1], jvmCpuNanos(), treeJiffies(postmasterPid));
+        return new Sample(System.nanoTime(), cpu[0], cpu[1], jvmCpuNanos(), treeJiffies(postmasterPid),
+                ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
     }
 
     static Usage between(Sample a, Sample b) {
@@ -51,7 +56,8 @@ final class MachineStats {
         double capacitySeconds = total / CLOCK_TICKS;
         double jvm = (b.jvmCpuNanos() - a.jvmCpuNanos()) / 1e9 / capacitySeconds;
         double postgres = (b.childJiffies() - a.childJiffies()) / CLOCK_TICKS / capacitySeconds;
-        return new Usage(busy, jvm, postgres, Math.max(0, busy - jvm - postgres), seconds);
+        double jit = Math.min(jvm, (b.jitMillis() - a.jitMillis()) / 1e3 / capacitySeconds);
+        return new Usage(busy, jvm, postgres, Math.max(0, busy - jvm - postgres), jit, seconds);
     }
 
     static String loadAverage() {

@@ -238,14 +238,13 @@ public final class IngestBenchmark {
         // Both endpoints in turn, closed loop, until the JIT compiler has little left to do (it otherwise takes
         // a core away from the first measured phase) or the warm-up time is up.
         long warmEnd = System.nanoTime() + settings.warmupSeconds() * 1_000_000_000L;
-        var jit = ManagementFactory.getCompilationMXBean();
         for (int round = 0; ; round++) {
-            long compiledBefore = jit.getTotalCompilationTime();
+            long compiledBefore = MachineStats.compilerJiffies();
             long roundStart = System.nanoTime();
             Batch warmBatch = batch(3, "wb" + round);
             Single warmSingle = closedLoopSingle(settings.batchClients() * 4, 5, "ws" + round);
-            double jitShare = (jit.getTotalCompilationTime() - compiledBefore) / ((System.nanoTime() - roundStart)
-                    / 1e6);
+            double jitShare = (MachineStats.compilerJiffies() - compiledBefore) / 100.0
+                    / ((System.nanoTime() - roundStart) / 1e9);
             log("Warm-up round %d (%.1f s): batch %.0f events/s, single %.0f/s closed loop, JIT busy %.0f%% of"
                     + " one core", round, (System.nanoTime() - roundStart) / 1e9, warmBatch.eventsPerSecond(),
                     warmSingle.achievedPerSecond(), jitShare * 100);

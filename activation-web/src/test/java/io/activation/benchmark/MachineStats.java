@@ -23,11 +23,11 @@ final class MachineStats {
 
     /** A point in time: whole-machine jiffies, idle jiffies, this JVM's CPU and its descendants' CPU. */
     record Sample(long nanoTime, long totalJiffies, long idleJiffies, long jvmCpuNanos, long childJiffies,
-            long jitMillis) {}
+            long jitJiffies) {}
 
     /**
      * Shares of the machine's whole capacity (all cores) over an interval, 0..1; {@code jit} is the part of
-     * {@code jvm} the JIT compiler threads took (compilation time, an approximation of their CPU).
+     * {@code jvm} the JIT compiler threads took.
      */
     record Usage(double busy, double jvm, double postgres, double other, double jit, double seconds) {
         /** {@code cpuNanos} of some threads as a share of the machine's capacity over this interval. */
@@ -46,7 +46,7 @@ final class MachineStats {
     static Sample sample(long postmasterPid) {
         long[] cpu = machineJiffies();
         return new Sample(System.nanoTime(), cpu[0], cpu[1], jvmCpuNanos(), treeJiffies(postmasterPid),
-                ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
+                compilerJiffies());
     }
 
     static Usage between(Sample a, Sample b) {
@@ -56,7 +56,7 @@ final class MachineStats {
         double capacitySeconds = total / CLOCK_TICKS;
         double jvm = (b.jvmCpuNanos() - a.jvmCpuNanos()) / 1e9 / capacitySeconds;
         double postgres = (b.childJiffies() - a.childJiffies()) / CLOCK_TICKS / capacitySeconds;
-        double jit = Math.min(jvm, (b.jitMillis() - a.jitMillis()) / 1e3 / capacitySeconds);
+        double jit = Math.min(jvm, (b.jitJiffies() - a.jitJiffies()) / CLOCK_TICKS / capacitySeconds);
         return new Usage(busy, jvm, postgres, Math.max(0, busy - jvm - postgres), jit, seconds);
     }
 
@@ -111,6 +111,28 @@ final class MachineStats {
         } catch (IOException | RuntimeException e) {
             return new long[] {0, 0};
         }
+    }
+
+    /** CPU jiffies of this JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre" in /proc). */
+    static long compilerJiffies() {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (name.contains("CompilerThre")) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended while we looked
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return sum;
     }
 
     private static long jvmCpuNanos() {

@@ -238,14 +238,13 @@ public final class IngestBenchmark {
         // Both endpoints in turn, closed loop, until the JIT compiler has little left to do (it otherwise takes
         // a core away from the first measured phase) or the warm-up time is up.
         long warmEnd = System.nanoTime() + settings.warmupSeconds() * 1_000_000_000L;
-        var jit = ManagementFactory.getCompilationMXBean();
         for (int round = 0; ; round++) {
-            long compiledBefore = jit.getTotalCompilationTime();
+            long compiledBefore = MachineStats.compilerJiffies();
             long roundStart = System.nanoTime();
             Batch warmBatch = batch(3, "wb" + round);
             Single warmSingle = closedLoopSingle(settings.batchClients() * 4, 5, "ws" + round);
-            double jitShare = (jit.getTotalCompilationTime() - compiledBefore) / ((System.nanoTime() - roundStart)
-                    / 1e6);
+            double jitShare = (MachineStats.compilerJiffies() - compiledBefore) / 100.0
+                    / ((System.nanoTime() - roundStart) / 1e9);
             log("Warm-up round %d (%.1f s): batch %.0f events/s, single %.0f/s closed loop, JIT busy %.0f%% of"
                     + " one core", round, (System.nanoTime() - roundStart) / 1e9, warmBatch.eventsPerSecond(),
                     warmSingle.achievedPerSecond(), jitShare * 100);
@@ -680,7 +679,7 @@ public final class IngestBenchmark {
 
         r.append("\n### Through the API (auth, validation, idempotency keys, contact resolution, outbox)\n\n");
         r.append("| Phase | offered | events/s | p50 ms | p99 ms | p99.9 ms | max ms | errors | machine busy"
-                + " | app + Kafka CPU | generator CPU | PostgreSQL CPU | other processes"
+                + " | app + Kafka CPU (of which JIT) | generator CPU | PostgreSQL CPU | other processes"
                 + " | CPU µs/event: PostgreSQL + app |\n");
         r.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         r.append(row(String.format("batch of %d, %d clients, %d s", batch.size(), batch.clients(),
@@ -750,8 +749,8 @@ public final class IngestBenchmark {
         double app = Math.max(0, usage.jvm() - generator);
         return String.format("| %s | %s | %,.0f | %.1f | %.1f | %.1f | %.1f | %d | %s | %s | %s | %s | %s | %s |%n",
                 phase, offered, perSecond, l.percentileMillis(50), l.percentileMillis(99), l.percentileMillis(99.9),
-                l.maxMillis(), errors, pct(usage.busy()), pct(app), pct(generator), pct(usage.postgres()),
-                pct(usage.other()), micros(usage, usage.postgres(), app, perSecond));
+                l.maxMillis(), errors, pct(usage.busy()), pct(app) + " (" + pct(usage.jit()) + ")", pct(generator),
+                pct(usage.postgres()), pct(usage.other()), micros(usage, usage.postgres(), app, perSecond));
     }
 
     /** CPU time per event of PostgreSQL and of the JVM side, from their shares of the machine. */

@@ -22,10 +22,14 @@ final class MachineStats {
     private static final double CLOCK_TICKS = 100.0;
 
     /** A point in time: whole-machine jiffies, idle jiffies, this JVM's CPU and its descendants' CPU. */
-    record Sample(long nanoTime, long totalJiffies, long idleJiffies, long jvmCpuNanos, long childJiffies) {}
+    record Sample(long nanoTime, long totalJiffies, long idleJiffies, long jvmCpuNanos, long childJiffies,
+            long jitJiffies) {}
 
-    /** Shares of the machine's whole capacity (all cores) over an interval, 0..1. */
-    record Usage(double busy, double jvm, double postgres, double other, double seconds) {
+    /**
+     * Shares of the machine's whole capacity (all cores) over an interval, 0..1; {@code jit} is the part of
+     * {@code jvm} the JIT compiler threads took.
+     */
+    record Usage(double busy, double jvm, double postgres, double other, double jit, double seconds) {
         /** {@code cpuNanos} of some threads as a share of the machine's capacity over this interval. */
         double share(long cpuNanos, int cores) {
             return cpuNanos / (seconds * 1e9 * cores);
@@ -41,7 +45,8 @@ final class MachineStats {
     /** @param postmasterPid the PostgreSQL server's main process (its backends are its children) */
     static Sample sample(long postmasterPid) {
         long[] cpu = machineJiffies();
-        return new Sample(System.nanoTime(), cpu[0], cpu[1], jvmCpuNanos(), treeJiffies(postmasterPid));
+        return new Sample(System.nanoTime(), cpu[0], cpu[1], jvmCpuNanos(), treeJiffies(postmasterPid),
+                compilerJiffies());
     }
 
     static Usage between(Sample a, Sample b) {
@@ -51,7 +56,8 @@ final class MachineStats {
         double capacitySeconds = total / CLOCK_TICKS;
         double jvm = (b.jvmCpuNanos() - a.jvmCpuNanos()) / 1e9 / capacitySeconds;
         double postgres = (b.childJiffies() - a.childJiffies()) / CLOCK_TICKS / capacitySeconds;
-        return new Usage(busy, jvm, postgres, Math.max(0, busy - jvm - postgres), seconds);
+        double jit = Math.min(jvm, (b.jitJiffies() - a.jitJiffies()) / CLOCK_TICKS / capacitySeconds);
+        return new Usage(busy, jvm, postgres, Math.max(0, busy - jvm - postgres), jit, seconds);
     }
 
     static String loadAverage() {
@@ -105,6 +111,28 @@ final class MachineStats {
         } catch (IOException | RuntimeException e) {
             return new long[] {0, 0};
         }
+    }
+
+    /** CPU jiffies of this JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre" in /proc). */
+    static long compilerJiffies() {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (name.contains("CompilerThre")) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended while we looked
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return sum;
     }
 
     private static long jvmCpuNanos() {

@@ -2,6 +2,7 @@ package io.activation.api.contact;
 
 import io.activation.access.Scope;
 import io.activation.api.web.ApiPrincipal;
+import io.activation.api.web.BatchItems;
 import io.activation.api.web.CanonicalJson;
 import io.activation.api.web.Idempotency;
 import io.activation.api.web.Problems;
@@ -19,8 +20,6 @@ import io.activation.platform.Role;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
@@ -112,24 +111,9 @@ class ContactController {
         byte[] fingerprint = CanonicalJson.fingerprint(request.getMethod(), request.getRequestURI(), body);
         return idempotency.run(principal, key, fingerprint, () -> {
             Map<Integer, ObjectNode> results = idempotency.runItems(principal, items, request.getRequestURI(),
-                    indices -> {
-                Map<Integer, ObjectNode> out = new HashMap<>();
-                List<JsonNode> columns = new ArrayList<>();
-                List<Integer> sent = new ArrayList<>();
-                for (int i : indices) {
-                    try {
-                        columns.add(ContactJson.toColumns(items.get(i), ""));
-                        sent.add(i);
-                    } catch (InvalidInputException e) {
-                        out.put(i, Problems.itemProblem(e));
-                    }
-                }
-                List<RowResult> written = ingestion.upsertContacts(columns, ORIGIN);
-                for (int j = 0; j < written.size(); j++) {
-                    out.put(sent.get(j), item(written.get(j)));
-                }
-                return out;
-            });
+                    indices -> BatchItems.process(items, indices,
+                            item -> (JsonNode) ContactJson.toColumns(item, ""),
+                            columns -> ingestion.upsertContacts(columns, ORIGIN), ContactController::item));
             return ResponseEntity.ok(BatchItems.answer(items.size(), results));
         });
     }
@@ -179,13 +163,7 @@ class ContactController {
         Contacts.Query query = new Contacts.Query(RequestText.check("email", email), RequestText.check("phone", phone),
                 RequestText.check("externalIdPrefix", externalIdPrefix), RequestText.check("name", name));
         List<StoredRow> page = contacts.search(query, after, limit);
-        ObjectNode answer = JsonNodeFactory.instance.objectNode();
-        var items = answer.putArray("items");
-        page.forEach(c -> items.add(ContactJson.toJson(c, null)));
-        if (page.size() == limit) {
-            answer.put("next", page.get(page.size() - 1).id());
-        }
-        return answer;
+        return BatchItems.page(page, limit, c -> ContactJson.toJson(c, null), StoredRow::id);
     }
 
     @Operation(summary = "Delete a contact with all its rows, events and identities")

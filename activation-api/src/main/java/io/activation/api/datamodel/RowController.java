@@ -1,7 +1,7 @@
 package io.activation.api.datamodel;
 
 import io.activation.access.Scope;
-import io.activation.api.contact.BatchItems;
+import io.activation.api.web.BatchItems;
 import io.activation.api.contact.ContactRefJson;
 import io.activation.api.web.ApiPrincipal;
 import io.activation.api.web.CanonicalJson;
@@ -29,8 +29,6 @@ import io.activation.platform.Role;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
@@ -146,42 +144,8 @@ class RowController {
         byte[] fingerprint = CanonicalJson.fingerprint(request.getMethod(), request.getRequestURI(), body);
         return idempotency.run(principal, key, fingerprint, () -> {
             Map<Integer, ObjectNode> results = idempotency.runItems(principal, items, request.getRequestURI(),
-                    indices -> {
-                Map<Integer, ObjectNode> out = new HashMap<>();
-                List<Ingestion.RowInput> inputs = new ArrayList<>();
-                List<Integer> sent = new ArrayList<>();
-                for (int i : indices) {
-                    try {
-                        inputs.add(input(items.get(i), ""));
-                        sent.add(i);
-                    } catch (InvalidInputException e) {
-                        out.put(i, Problems.itemProblem(e));
-                    }
-                }
-                List<RowResult> written = ingestion.upsertRows(table, inputs, ORIGIN);
-                for (int j = 0; j < written.size(); j++) {
-                    RowResult r = written.get(j);
-                    if (!r.accepted()) {
-                        List<FieldError> errors = r.errors();
-                        ObjectNode rejected = Problems.itemProblem(Problems.itemStatus(r.errorCode()), r.errorCode(),
-                                errors.get(0).field() + ": "
-                                + errors.get(0).message(), errors);
-                        if ("limit-exceeded".equals(r.errorCode())) {
-                            ((ObjectNode) rejected.get("problem")).put("limit",
-                                    limits.maxRows(catalog.schema(table).kind()));
-                        }
-                        out.put(sent.get(j), rejected);
-                    } else {
-                        ObjectNode item = JsonNodeFactory.instance.objectNode();
-                        item.put("status", r.status() == RowResult.Status.CREATED ? 201 : 200);
-                        item.put("result", r.status().name().toLowerCase());
-                        item.put("id", r.row().id());
-                        item.set("key", Values.toJson(r.row().values().get(catalog.schema(table).businessKey())));
-                        out.put(sent.get(j), item);
-                    }
-                }
-                return out;
-            });
+                    indices -> BatchItems.process(items, indices, item -> input(item, ""),
+                            inputs -> ingestion.upsertRows(table, inputs, ORIGIN), r -> item(table, r)));
             return ResponseEntity.ok(BatchItems.answer(items.size(), results));
         });
     }
@@ -220,13 +184,7 @@ class RowController {
         } else {
             page = rows.page(schema, after, limit);
         }
-        ObjectNode answer = JsonNodeFactory.instance.objectNode();
-        var items = answer.putArray("items");
-        page.forEach(r -> items.add(TableJson.row(schema, r)));
-        if (page.size() == limit) {
-            answer.put("next", page.get(page.size() - 1).id());
-        }
-        return answer;
+        return BatchItems.page(page, limit, r -> TableJson.row(schema, r), StoredRow::id);
     }
 
     @Operation(summary = "Delete a row by business key")
@@ -237,6 +195,27 @@ class RowController {
         return ingestion.deleteRow(table, inputs.key(schema, key, "key"), ORIGIN).isPresent()
                 ? ResponseEntity.noContent().build()
                 : ResponseEntity.notFound().build();
+    }
+
+    private ObjectNode item(String table, RowResult r) {
+        if (!r.accepted()) {
+            List<FieldError> errors = r.errors();
+            ObjectNode rejected = Problems.itemProblem(Problems.itemStatus(r.errorCode()), r.errorCode(),
+                    errors.get(0).field() + ": "
+                    + errors.get(0).message(), errors);
+            if ("limit-exceeded".equals(r.errorCode())) {
+                ((ObjectNode) rejected.get("problem")).put("limit",
+                        limits.maxRows(catalog.schema(table).kind()));
+            }
+            return rejected;
+        } else {
+            ObjectNode item = JsonNodeFactory.instance.objectNode();
+            item.put("status", r.status() == RowResult.Status.CREATED ? 201 : 200);
+            item.put("result", r.status().name().toLowerCase());
+            item.put("id", r.row().id());
+            item.set("key", Values.toJson(r.row().values().get(catalog.schema(table).businessKey())));
+            return item;
+        }
     }
 
     private static Ingestion.RowInput input(JsonNode body, String path) {

@@ -1,7 +1,7 @@
 package io.activation.api.ingest;
 
 import io.activation.access.Scope;
-import io.activation.api.contact.BatchItems;
+import io.activation.api.web.BatchItems;
 import io.activation.api.contact.ContactRefJson;
 import io.activation.api.web.ApiPrincipal;
 import io.activation.api.web.CanonicalJson;
@@ -21,8 +21,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -89,27 +87,11 @@ class EventController {
         byte[] fingerprint = fingerprint(key, request, body);
         return idempotency.run(principal, key, fingerprint, () -> {
             Map<Integer, ObjectNode> results = idempotency.runItems(principal, items, request.getRequestURI(),
-                    indices -> {
-                Map<Integer, ObjectNode> out = new HashMap<>();
-                List<Ingestion.EventInput> inputs = new ArrayList<>();
-                List<Integer> sent = new ArrayList<>();
-                for (int i : indices) {
-                    try {
-                        inputs.add(input(items.get(i), ""));
-                        sent.add(i);
-                    } catch (InvalidInputException e) {
-                        out.put(i, Problems.itemProblem(e));
-                    }
-                }
-                List<Ingestion.EventResult> recorded = ingestion.recordEvents(inputs, ORIGIN);
-                for (int j = 0; j < recorded.size(); j++) {
-                    Ingestion.EventResult r = recorded.get(j);
-                    out.put(sent.get(j), r.accepted() ? item(r) : Problems.itemProblem(Problems.itemStatus(
-                            r.errorCode()), r.errorCode(),
-                            r.errors().get(0).field() + ": " + r.errors().get(0).message(), r.errors()));
-                }
-                return out;
-            });
+                    indices -> BatchItems.process(items, indices, item -> input(item, ""),
+                            inputs -> ingestion.recordEvents(inputs, ORIGIN),
+                            r -> r.accepted() ? item(r) : Problems.itemProblem(Problems.itemStatus(r.errorCode()),
+                                    r.errorCode(), r.errors().get(0).field() + ": " + r.errors().get(0).message(),
+                                    r.errors())));
             return ResponseEntity.ok(BatchItems.answer(items.size(), results));
         });
     }

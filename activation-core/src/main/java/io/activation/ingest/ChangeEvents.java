@@ -115,6 +115,22 @@ public class ChangeEvents {
         return envelope(EVENT_RECORDED, contactId, "events/" + eventId, origin, data, null, eventId);
     }
 
+    /**
+     * An event of another package (journeys, segments, consents) in the same envelope, on {@code activation.events}
+     * keyed by the contact. Pass a deterministic {@code id} (e.g. {@link UUID#nameUUIDFromBytes}) when a replayed
+     * producer must publish the same event id again, so consumers can deduplicate.
+     */
+    public OutboxMessage event(String type, long contactId, String subject, String origin, ObjectNode data, UUID id) {
+        return envelope(type, contactId, subject, origin, data, null, id);
+    }
+
+    /** The same envelope on another topic (e.g. {@code activation.messages}), keyed by the contact. */
+    public OutboxMessage event(String topic, String type, long contactId, String subject, String origin,
+            ObjectNode data, UUID id) {
+        OutboxMessage m = envelope(type, contactId, subject, origin, data, null, id);
+        return new OutboxMessage(topic, m.key(), m.payload());
+    }
+
     private OutboxMessage envelope(String type, Long contactId, String subject, String origin, ObjectNode data) {
         return envelope(type, contactId, subject, origin, data, null);
     }

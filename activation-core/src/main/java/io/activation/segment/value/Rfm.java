@@ -1,0 +1,250 @@
+package io.activation.segment.value;
+
+import io.activation.datamodel.AttributeType;
+import io.activation.datamodel.TableCatalog;
+import io.activation.datamodel.TableKind;
+import io.activation.datamodel.TableSchema;
+import io.activation.platform.ConflictException;
+import io.activation.platform.InvalidInputException;
+import io.activation.platform.NotFoundException;
+import java.sql.Date;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * RFM models: recency (days from the last purchase to the reference date), frequency (distinct purchases) and
+ * monetary value (sum of the amount) per contact, each scored 1–5 by quintiles of the contacts that have at least
+ * one purchase, and a named group from R and F ({@link RfmGroups}).
+ *
+ * <p>Quintiles: {@code ntile(5)} over the scored contacts ordered from worst to best (recency descending, frequency
+ * and monetary ascending; contact id breaks the order); contacts with equal values then all take the score ntile
+ * gave the first of them, so equal figures never get different scores (ties are never promoted). Rows excluded by
+ * the model's conditions, rows classified as secondary purchases ({@code secondary_purchases} of the same table),
+ * rows without a date and rows after the reference date are left out; a contact left with no purchase has no score.
+ */
+@Service
+public class Rfm {
+
+    private static final Logger log = LoggerFactory.getLogger(Rfm.class);
+
+    /** The outcome of a recompute. */
+    public record Computed(String model, LocalDate referenceDate, long contacts, Instant computedAt, long durationMs) {}
+
+    private final JdbcTemplate jdbc;
+    private final TableCatalog catalog;
+    private final TransactionTemplate transactions;
+    private final Clock clock;
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    Rfm(JdbcTemplate jdbc, TableCatalog catalog, TransactionTemplate transactions, Clock clock) {
+        this.jdbc = jdbc;
+        this.catalog = catalog;
+        this.transactions = transactions;
+        this.clock = clock;
+    }
+
+    /** Defines a model from its JSON definition; the columns are checked against the tables now. */
+    public RfmModel define(JsonNode definition) {
+        RfmModel model = RfmModel.parse(definition);
+        sql(model, LocalDate.now(clock), Instant.EPOCH, new ArrayList<>());
+        try {
+            jdbc.update("insert into rfm_models (name, definition, created_at) values (?, ?::jsonb, ?)", model.name(),
+                    json.writeValueAsString(model.toJson()), Timestamp.from(clock.instant()));
+        } catch (DuplicateKeyException e) {
+            throw new ConflictException("rfm-model-exists", "name", "An RFM model '" + model.name()
+                    + "' already exists");
+        }
+        return model;
+    }
+
+    public List<RfmModel> list() {
+        return jdbc.query("select definition::text from rfm_models order by name",
+                (rs, n) -> RfmModel.parse(json.readTree(rs.getString(1))));
+    }
+
+    public RfmModel model(String name) {
+        return jdbc.query("select definition::text from rfm_models where name = ?",
+                (rs, n) -> RfmModel.parse(json.readTree(rs.getString(1))), name).stream().findFirst()
+                .orElseThrow(() -> new NotFoundException("name", "There is no RFM model '" + name + "'"));
+    }
+
+    /** When the model was last computed and for which reference day (empty when never). */
+    public Optional<Computed> lastComputed(String name) {
+        model(name);
+        return jdbc.query("""
+                select m.reference_day, m.computed_at, (select count(*) from rfm_scores s where s.model = m.name)
+                from rfm_models m where m.name = ? and m.computed_at is not null""", (rs, n) -> new Computed(name,
+                rs.getDate(1).toLocalDate(), rs.getLong(3), rs.getTimestamp(2).toInstant(), 0), name).stream()
+                .findFirst();
+    }
+
+    /**
+     * Recomputes a model's scores in one transaction (readers see the old scores until it commits). Waits for a
+     * recompute of the same model running elsewhere (a PostgreSQL advisory lock per model).
+     */
+    public Computed recompute(String name) {
+        return transactions.execute(status -> {
+            RfmModel model = model(name);
+            jdbc.queryForList("select pg_advisory_xact_lock(hashtext(?))", "rfm:" + name);
+            return compute(model);
+        });
+    }
+
+    /** The scheduled recompute of every model; a model another node is computing is skipped. */
+    @Scheduled(cron = "${activation.value.rfm-schedule:0 15 3 * * *}")
+    void recomputeAll() {
+        for (RfmModel m : list()) {
+            try {
+                Computed done = transactions.execute(status -> {
+                    Boolean locked = jdbc.queryForObject("select pg_try_advisory_xact_lock(hashtext(?))",
+                            Boolean.class, "rfm:" + m.name());
+                    return Boolean.TRUE.equals(locked) ? compute(m) : null;
+                });
+                if (done != null) {
+                    log.info("RFM model {}: {} contacts scored in {} ms", m.name(), done.contacts(),
+                            done.durationMs());
+                }
+            } catch (RuntimeException e) {
+                log.warn("RFM model {} could not be recomputed: {}", m.name(), e.getMessage());
+            }
+        }
+    }
+
+    private Computed compute(RfmModel model) {
+        long started = System.nanoTime();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        LocalDate reference = model.referenceDate() != null ? model.referenceDate()
+                : LocalDate.ofInstant(now, model.timeZone());
+        List<Object> args = new ArrayList<>();
+        String select = sql(model, reference, now, args);
+        jdbc.update("delete from rfm_scores where model = ?", model.name());
+        long count = jdbc.update("insert into rfm_scores (model, contact_id, recency_days, frequency, monetary, r, f,"
+                + " m, rfm_group, computed_at) " + select, args.toArray());
+        jdbc.update("update rfm_models set computed_at = ?, reference_day = ? where name = ?", Timestamp.from(now),
+                Date.valueOf(reference), model.name());
+        return new Computed(model.name(), reference, count, now, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** The set-based select of a model's scores; checks every column against the tables. */
+    String sql(RfmModel model, LocalDate reference, Instant now, List<Object> args) {
+        TableSchema table = catalog.schema(model.table(), "table");
+        if (table.kind() != TableKind.INTERACTION) {
+            throw new InvalidInputException("table", "must be an interaction table (orders, order lines)");
+        }
+        ColumnPath.Joins joins = new ColumnPath.Joins(table, catalog);
+        ColumnPath.Resolved date = joins.resolve(model.dateColumn(), "dateColumn");
+        if (!date.temporal()) {
+            throw new InvalidInputException("dateColumn", "must be a TIMESTAMP or DATE column");
+        }
+        ColumnPath.Resolved order = joins.resolve(model.orderColumn() != null ? model.orderColumn()
+                : table.businessKey(), "orderColumn");
+        List<String> amountSql = new ArrayList<>();
+        for (int i = 0; i < model.amount().size(); i++) {
+            ColumnPath.Resolved a = joins.resolve(model.amount().get(i), model.amount().size() == 1 ? "amount.column"
+                    : "amount.multiply[" + i + "]");
+            if (!a.numeric()) {
+                throw new InvalidInputException(model.amount().size() == 1 ? "amount.column"
+                        : "amount.multiply[" + i + "]", "must be an INTEGER or DECIMAL column");
+            }
+            amountSql.add(a.sql());
+        }
+        List<Object> dayArgs = new ArrayList<>();
+        String day = date.type() == AttributeType.DATE ? date.sql()
+                : "(" + date.sql() + " at time zone ?)::date";
+        if (date.type() != AttributeType.DATE) {
+            dayArgs.add(model.timeZone().getId());
+        }
+        List<Object> conditionArgs = new ArrayList<>();
+        List<String> excluded = new ArrayList<>();
+        for (int i = 0; i < model.exclude().size(); i++) {
+            excluded.add(model.exclude().get(i).sql(joins, "exclude[" + i + "]", conditionArgs));
+        }
+        String where = "t.contact_id is not null and " + date.sql() + " is not null"
+                + (excluded.isEmpty() ? "" : " and not (" + String.join(" or ", excluded) + ")")
+                + " and not exists (select 1 from secondary_purchases s where s.table_name = ? and s.row_id = t.id)";
+        // In the order the placeholders appear in the text below.
+        args.add(model.name());
+        args.add(Timestamp.from(now));
+        args.add(Date.valueOf(reference));
+        args.addAll(dayArgs);
+        args.addAll(conditionArgs);
+        args.add(table.name());
+        args.add(Date.valueOf(reference));
+        return """
+                select ?, contact_id, recency_days, frequency, monetary, r, f, m, %s, ?
+                from (
+                    select contact_id, recency_days, frequency, monetary,
+                           min(rn) over (partition by recency_days) as r,
+                           min(fn) over (partition by frequency) as f,
+                           min(mn) over (partition by monetary) as m
+                    from (
+                        select p.*, ntile(5) over (order by recency_days desc, contact_id) as rn,
+                               ntile(5) over (order by frequency, contact_id) as fn,
+                               ntile(5) over (order by monetary, contact_id) as mn
+                        from (
+                            select contact_id, (cast(? as date) - max(day)) as recency_days,
+                                   count(distinct k) as frequency, coalesce(sum(a), 0) as monetary
+                            from (
+                                select t.contact_id, %s as day, %s as k, %s as a
+                                from %s t %s
+                                where %s
+                            ) purchases
+                            where day <= cast(? as date)
+                            group by contact_id
+                        ) p
+                    ) positioned
+                ) scored""".formatted(RfmGroups.sql("r", "f"), day, order.sql(), String.join(" * ", amountSql),
+                table.qualifiedName(), joins.sql(), where);
+    }
+
+    /** A contact's scores in a model (empty when the contact has no purchase in it). */
+    public Optional<RfmScore> scoreOf(String model, long contactId) {
+        return jdbc.query("""
+                select model, contact_id, recency_days, frequency, monetary, r, f, m, rfm_group, computed_at
+                from rfm_scores where model = ? and contact_id = ?""", (rs, n) -> new RfmScore(rs.getString(1),
+                rs.getLong(2), rs.getInt(3), rs.getLong(4), rs.getBigDecimal(5), rs.getInt(6), rs.getInt(7),
+                rs.getInt(8), rs.getString(9), rs.getTimestamp(10).toInstant()), model, contactId).stream()
+                .findFirst();
+    }
+
+    /** How many contacts have each score and group, with the range of values behind each score. */
+    public record Distribution(String model, long population, Map<String, List<Band>> scores,
+            Map<String, Long> groups) {}
+
+    /** One score of one dimension: how many contacts, and the smallest and largest value among them. */
+    public record Band(int score, long contacts, java.math.BigDecimal min, java.math.BigDecimal max) {}
+
+    public Distribution distribution(String name) {
+        model(name);
+        Map<String, List<Band>> scores = new LinkedHashMap<>();
+        for (String[] d : new String[][] {{"r", "recency_days"}, {"f", "frequency"}, {"m", "monetary"}}) {
+            scores.put(d[0], jdbc.query("select " + d[0] + ", count(*), min(" + d[1] + "), max(" + d[1]
+                    + ") from rfm_scores where model = ? group by 1 order by 1", (rs, n) -> new Band(rs.getInt(1),
+                    rs.getLong(2), rs.getBigDecimal(3), rs.getBigDecimal(4)), name));
+        }
+        Map<String, Long> groups = new LinkedHashMap<>();
+        RfmGroups.ALL.forEach(g -> groups.put(g, 0L));
+        jdbc.query("select rfm_group, count(*) from rfm_scores where model = ? group by 1", rs -> {
+            groups.put(rs.getString(1), rs.getLong(2));
+        }, name);
+        long population = groups.values().stream().mapToLong(Long::longValue).sum();
+        return new Distribution(name, population, scores, groups);
+    }
+}

@@ -290,6 +290,20 @@ public class Ingestion {
         return new RowWrite(key, values, contactId);
     }
 
+    /**
+     * Updates attributes of a contact named by internal id (anonymous contacts have no external id), with values
+     * already canonical by column name; publishes {@code contact.updated} when something changed. Derived
+     * attributes (behaviour scores) are written this way. Empty when there is no such contact.
+     */
+    @Transactional
+    public Optional<RowResult> updateContactValues(long contactId, Map<String, Object> values, String origin) {
+        TableSchema table = catalog.contacts();
+        Optional<RowResult> result = writer.updateById(table, contactId, values);
+        result.filter(RowResult::changedData).ifPresent(r -> outbox.append(List.of(events.contactChanged(
+                ChangeEvents.CONTACT_UPDATED, r.row(), r.previous(), r.changed(), origin))));
+        return result;
+    }
+
     /** Deletes a contact with everything that belongs to it (rows, events, identities). */
     @Transactional
     public Optional<StoredRow> deleteContact(String externalId, String origin) {

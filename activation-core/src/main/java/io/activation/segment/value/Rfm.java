@@ -4,6 +4,9 @@ import io.activation.datamodel.AttributeType;
 import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableKind;
 import io.activation.datamodel.TableSchema;
+import io.activation.ingest.ChangeEvents;
+import io.activation.ingest.Outbox;
+import io.activation.ingest.OutboxMessage;
 import io.activation.platform.ConflictException;
 import io.activation.platform.InvalidInputException;
 import io.activation.platform.NotFoundException;
@@ -18,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
@@ -27,6 +31,8 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * RFM models: recency (days from the last purchase to the reference date), frequency (distinct purchases) and
@@ -44,19 +50,27 @@ public class Rfm {
 
     private static final Logger log = LoggerFactory.getLogger(Rfm.class);
 
+    /** Published per contact whose RFM group changed: data {contactId, model, group, previousGroup, r, f, m}. */
+    public static final String GROUP_CHANGED = "io.activation.rfm.group-changed";
+
     /** The outcome of a recompute. */
     public record Computed(String model, LocalDate referenceDate, long contacts, Instant computedAt, long durationMs) {}
 
     private final JdbcTemplate jdbc;
     private final TableCatalog catalog;
     private final TransactionTemplate transactions;
+    private final Outbox outbox;
+    private final ChangeEvents events;
     private final Clock clock;
     private final JsonMapper json = JsonMapper.builder().build();
 
-    Rfm(JdbcTemplate jdbc, TableCatalog catalog, TransactionTemplate transactions, Clock clock) {
+    Rfm(JdbcTemplate jdbc, TableCatalog catalog, TransactionTemplate transactions, Outbox outbox, ChangeEvents events,
+            Clock clock) {
         this.jdbc = jdbc;
         this.catalog = catalog;
         this.transactions = transactions;
+        this.outbox = outbox;
+        this.events = events;
         this.clock = clock;
     }
 
@@ -134,12 +148,51 @@ public class Rfm {
                 : LocalDate.ofInstant(now, model.timeZone());
         List<Object> args = new ArrayList<>();
         String select = sql(model, reference, now, args);
+        jdbc.execute("create temporary table rfm_previous (contact_id bigint primary key, rfm_group varchar(30))"
+                + " on commit drop");
+        jdbc.update("insert into rfm_previous select contact_id, rfm_group from rfm_scores where model = ?",
+                model.name());
         jdbc.update("delete from rfm_scores where model = ?", model.name());
         long count = jdbc.update("insert into rfm_scores (model, contact_id, recency_days, frequency, monetary, r, f,"
                 + " m, rfm_group, computed_at) " + select, args.toArray());
         jdbc.update("update rfm_models set computed_at = ?, reference_day = ? where name = ?", Timestamp.from(now),
                 Date.valueOf(reference), model.name());
+        publishGroupChanges(model.name(), now);
+        jdbc.execute("drop table rfm_previous");
         return new Computed(model.name(), reference, count, now, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * Publishes {@value #GROUP_CHANGED} for every contact whose group differs from the previous computation (the
+     * first computation announces every group; a contact left without purchases gets {@code group: null}).
+     */
+    private void publishGroupChanges(String model, Instant now) {
+        List<OutboxMessage> batch = new ArrayList<>();
+        jdbc.query("""
+                select coalesce(n.contact_id, o.contact_id), o.rfm_group, n.rfm_group, n.r, n.f, n.m
+                from (select contact_id, rfm_group, r, f, m from rfm_scores where model = ?) n
+                full join rfm_previous o on o.contact_id = n.contact_id
+                where o.rfm_group is distinct from n.rfm_group
+                order by 1""", rs -> {
+            long contactId = rs.getLong(1);
+            ObjectNode data = JsonNodeFactory.instance.objectNode();
+            data.put("contactId", contactId);
+            data.put("model", model);
+            data.put("group", rs.getString(3));
+            data.put("previousGroup", rs.getString(2));
+            if (rs.getString(3) != null) {
+                data.put("r", rs.getInt(4));
+                data.put("f", rs.getInt(5));
+                data.put("m", rs.getInt(6));
+            }
+            batch.add(events.event(GROUP_CHANGED, contactId, "contacts/" + contactId + "/rfm/" + model, "rfm", data,
+                    UUID.nameUUIDFromBytes(("rfm:" + model + ":" + contactId + ":" + now).getBytes())));
+            if (batch.size() == 5_000) {
+                outbox.append(List.copyOf(batch));
+                batch.clear();
+            }
+        }, model);
+        outbox.append(batch);
     }
 
     /** The set-based select of a model's scores; checks every column against the tables. */

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.activation.testing.ApiTest;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -88,9 +91,24 @@ class RfmApiTest extends ApiTest {
                  "referenceDate": "2024-01-31", "timeZone": "Europe/Brussels"}""".formatted(model, lines))
                 .expect(201).json();
         assertThat(defined.get("computedAt").isNull()).isTrue();
-        JsonNode computed = post("/api/v1/rfm-models/" + model + "/recompute", null).expect(200).json();
-        assertThat(computed.get("contacts").intValue()).isEqualTo(10);
-        assertThat(computed.get("referenceDate").stringValue()).isEqualTo("2024-01-31");
+        try (KafkaConsumer<String, String> consumer = eventsConsumer()) {
+            JsonNode computed = post("/api/v1/rfm-models/" + model + "/recompute", null).expect(200).json();
+            assertThat(computed.get("contacts").intValue()).isEqualTo(10);
+            assertThat(computed.get("referenceDate").stringValue()).isEqualTo("2024-01-31");
+            List<ConsumerRecord<String, String>> seen = consumeUntil(consumer,
+                    records -> groupChanges(records, model).size() >= 10, Duration.ofSeconds(30));
+            JsonNode first = groupChanges(seen, model).stream()
+                    .filter(e -> e.at("/data/group").stringValue().equals("Lost")).findFirst().orElseThrow();
+            assertThat(first.at("/data/previousGroup").isNull()).isTrue();
+            assertThat(first.at("/data/r").intValue()).isEqualTo(1);
+            // The same data again: no group changed, nothing published (the barrier is a consent change after it).
+            post("/api/v1/rfm-models/" + model + "/recompute", null).expect(200);
+            put("/api/v1/contacts/" + customer(prefix, 1) + "/consents/email",
+                    "{\"purpose\": \"marketing\", \"status\": \"granted\", \"source\": \"test\"}").expect(200);
+            List<ConsumerRecord<String, String>> after = consumeUntil(consumer, records -> records.stream()
+                    .anyMatch(r -> r.value().contains("io.activation.consent.changed")), Duration.ofSeconds(30));
+            assertThat(groupChanges(after, model)).isEmpty();
+        }
 
         // customer: recency days, frequency, monetary, R, F, M, group (worked out in the class comment's data)
         Map<Integer, String> expected = Map.of(
@@ -162,6 +180,12 @@ class RfmApiTest extends ApiTest {
                 {"name": "%s", "table": "%s", "dateColumn": "ordered_at", "amountColumn": "total"}"""
                 .formatted(prefix, orders)).expect(409).json().get("type").stringValue()).endsWith("rfm-model-exists");
         post("/api/v1/rfm-models/nope_" + prefix + "/recompute", null).expect(404);
+    }
+
+    private static List<JsonNode> groupChanges(List<ConsumerRecord<String, String>> records, String model) {
+        return records.stream().map(ApiTest::value)
+                .filter(e -> e.get("type").stringValue().equals("io.activation.rfm.group-changed"))
+                .filter(e -> e.at("/data/model").stringValue().equals(model)).toList();
     }
 
     private static String customer(String prefix, int n) {

@@ -18,12 +18,12 @@ import tools.jackson.databind.node.ObjectNode;
  * "value": true}}. Ops: eq ne lt lte gt gte in not_in starts_with is_null is_not_null. Values are bound as
  * parameters, typed by the column.
  */
-record RowCondition(String attribute, String op, JsonNode value) {
+public record RowCondition(String attribute, String op, JsonNode value) {
 
     static final Set<String> OPS = Set.of("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "starts_with",
             "is_null", "is_not_null");
 
-    static RowCondition parse(JsonNode node, String field) {
+    public static RowCondition parse(JsonNode node, String field) {
         if (node == null || !node.isObject()) {
             throw new InvalidInputException(field, "must be an object {\"attribute\": ..., \"op\": ..., \"value\": ...}");
         }
@@ -47,7 +47,7 @@ record RowCondition(String attribute, String op, JsonNode value) {
         return new RowCondition(a.stringValue(), o.stringValue(), unary ? null : v);
     }
 
-    ObjectNode toJson() {
+    public ObjectNode toJson() {
         ObjectNode json = JsonNodeFactory.instance.objectNode();
         json.put("attribute", attribute);
         json.put("op", op);

@@ -14,6 +14,8 @@ import io.activation.platform.InvalidInputException;
 import io.activation.platform.NotFoundException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
@@ -240,27 +243,38 @@ public class Scores {
         return changed.size();
     }
 
-    /** The scheduled decay of every score that has one; another node doing it meanwhile makes this one skip. */
+    /**
+     * The scheduled decay of every score that has one. A session advisory lock, taken and released on one held
+     * connection (the pool would hand the unlock to another), keeps it to one node at a time.
+     */
     @Scheduled(fixedDelayString = "${activation.value.score-decay-interval:PT1H}", initialDelayString = "PT2M")
     void decayAll() {
-        Boolean locked = jdbc.queryForObject("select pg_try_advisory_lock(hashtext('scores:decay'))", Boolean.class);
-        if (!Boolean.TRUE.equals(locked)) {
-            return;
-        }
-        try {
-            for (ScoreDefinition d : list()) {
-                if (d.halfLifeDays() != null) {
-                    int n = recompute(d.name());
-                    if (n > 0) {
-                        log.info("Score {}: decay changed {} contacts", d.name(), n);
-                    }
+        jdbc.execute((ConnectionCallback<Void>) connection -> {
+            try (PreparedStatement lock = connection.prepareStatement(
+                    "select pg_try_advisory_lock(hashtext('scores:decay'))"); ResultSet rs = lock.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return null;
                 }
             }
-        } catch (RuntimeException e) {
-            log.warn("Score decay failed: {}", e.getMessage());
-        } finally {
-            jdbc.queryForObject("select pg_advisory_unlock(hashtext('scores:decay'))", Boolean.class);
-        }
+            try {
+                for (ScoreDefinition d : list()) {
+                    if (d.halfLifeDays() != null) {
+                        int n = recompute(d.name());
+                        if (n > 0) {
+                            log.info("Score {}: decay changed {} contacts", d.name(), n);
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                log.warn("Score decay failed: {}", e.getMessage());
+            } finally {
+                try (PreparedStatement unlock = connection.prepareStatement(
+                        "select pg_advisory_unlock(hashtext('scores:decay'))")) {
+                    unlock.execute();
+                }
+            }
+            return null;
+        });
     }
 
     /**

@@ -20,6 +20,7 @@ final class ColumnPath {
         private final TableSchema base;
         private final TableCatalog catalog;
         private final Map<String, String> joins = new LinkedHashMap<>();
+        private final Map<String, String> joinSql = new LinkedHashMap<>();
 
         Joins(TableSchema base, TableCatalog catalog) {
             this.base = base;
@@ -53,13 +54,10 @@ final class ColumnPath {
             TableSchema.Column second = target.column(parts[1]).orElseThrow(() -> new InvalidInputException(field,
                     "'" + parts[1] + "' is not a column of '" + target.name() + "'"));
             String alias = joins.computeIfAbsent(first.name(), k -> "j" + joins.size());
-            joins.put(first.name(), alias);
-            joinSql.put(alias, "left join " + target.qualifiedName() + " " + alias + " on " + alias + "."
+            joinSql.putIfAbsent(alias, "left join " + target.qualifiedName() + " " + alias + " on " + alias + "."
                     + target.keyColumn().quoted() + " = t." + first.quoted());
             return new Resolved(alias + "." + second.quoted(), second.type());
         }
-
-        private final Map<String, String> joinSql = new LinkedHashMap<>();
 
         String sql() {
             return String.join(" ", joinSql.values());

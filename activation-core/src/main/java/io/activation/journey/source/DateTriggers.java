@@ -116,6 +116,35 @@ public class DateTriggers {
         return new DuePage(items, next);
     }
 
+    /**
+     * PostgreSQL's plan for the first page of {@link #due}, with sequential scans discouraged, for operators and
+     * tests checking that a trigger is answered from an index.
+     */
+    String explain(DateTriggerSpec spec, Instant from, Instant to) {
+        Query q = query(spec, resolve(spec), from, to, 100, null);
+        return jdbc.execute((java.sql.Connection connection) -> {
+            try (var statement = connection.createStatement()) {
+                statement.execute("set enable_seqscan = off");
+            }
+            try {
+                Query explain = new Query();
+                explain.sql.append("explain ").append(q.sql);
+                explain.params.addAll(q.params);
+                StringBuilder plan = new StringBuilder();
+                try (PreparedStatement ps = explain.prepare(connection); var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        plan.append(rs.getString(1)).append('\n');
+                    }
+                }
+                return plan.toString();
+            } finally {
+                try (var statement = connection.createStatement()) {
+                    statement.execute("reset enable_seqscan");
+                }
+            }
+        });
+    }
+
     private record Resolved(TableSchema table, TableSchema.Column column, List<TableSchema.Column> whereColumns,
             List<DateTriggerSpec.Op> ops, List<List<Object>> whereValues) {}
 

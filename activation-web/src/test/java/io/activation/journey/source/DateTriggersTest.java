@@ -233,6 +233,15 @@ class DateTriggersTest extends ApiTest {
     }
 
     @Test
+    void birthdaysAreFoundThroughTheBirthdayIndex() {
+        String plan = triggers.explain(DateTriggerSpec.yearly("plan", "contacts", "birth_date", 0, LocalTime.of(9, 0),
+                UTC),
+                Instant.parse("2027-07-14T00:00:00Z"), Instant.parse("2027-07-15T00:00:00Z"));
+
+        assertThat(plan).contains("contacts_birthday_idx");
+    }
+
+    @Test
     void aSpecThatDoesNotFitTheDataModelNamesTheField() {
         assertThatThrownBy(() -> triggers.validate(DateTriggerSpec.yearly("x", "contacts", "first_name", 0,
                 LocalTime.NOON, UTC))).isInstanceOfSatisfying(InvalidInputException.class, e ->

@@ -56,6 +56,14 @@ public class DateTriggers {
     /** Wider windows would make the yearly candidate list large; the engine evaluates far smaller ones. */
     static final Duration MAX_WINDOW = Duration.ofDays(400);
     private static final Set<AttributeType> ZONE_TYPES = Set.of(AttributeType.TIME_ZONE, AttributeType.TEXT);
+    /**
+     * A contact's zone as PostgreSQL needs it: {@code region} a zone name, {@code shift} a fixed offset. Java's
+     * offset ids ({@code +05:30}, {@code UTC-03:00}, {@code Z}), which the data model accepts as time zones, would
+     * be read by {@code AT TIME ZONE} with the POSIX sign (the opposite one), so they become UTC plus an interval.
+     */
+    private static final String ZONE_SQL = "select s.zone, case when s.zone ~ '^(UTC|GMT|UT)?[+-][0-9]' or "
+            + "s.zone = 'Z' then 'UTC' else s.zone end as region, case when s.zone ~ '^(UTC|GMT|UT)?[+-][0-9]' then "
+            + "cast(regexp_replace(s.zone, '^(UTC|GMT|UT)', '') as interval) else interval '0' end as shift from ";
 
     private final JdbcTemplate jdbc;
     private final TableCatalog catalog;
@@ -297,7 +305,7 @@ public class DateTriggers {
         boolean contacts = r.table().kind() == TableKind.CONTACTS;
         String col = "t." + r.column().quoted();
         boolean timestamp = r.column().type() == AttributeType.TIMESTAMP;
-        String base = timestamp ? "(" + col + " at time zone z.zone)::date" : col;
+        String base = timestamp ? "((" + col + " at time zone z.region) + z.shift)::date" : col;
         // Every local date some zone has during the window, a day of margin either side.
         LocalDate first = from.atOffset(ZoneOffset.ofHours(-18)).toLocalDate().minusDays(1);
         LocalDate last = to.atOffset(ZoneOffset.ofHours(18)).toLocalDate().plusDays(1);
@@ -311,7 +319,7 @@ public class DateTriggers {
         } else {
             q.add("t.id as row_id, t." + r.table().keyColumn().quoted() + " as row_key, ");
         }
-        q.add("k.occ, z.zone, (k.occ + cast(? as time)) at time zone z.zone as fire_at from ",
+        q.add("k.occ, z.zone, (k.occ + cast(? as time) - z.shift) at time zone z.region as fire_at from ",
                 spec.localTime().toString());
         q.add(r.table().qualifiedName() + " t ");
         if (!contacts) {
@@ -320,10 +328,10 @@ public class DateTriggers {
         if (spec.timeZoneColumn() != null) {
             TableSchema.Column tz = new TableSchema.Column(spec.timeZoneColumn(), AttributeType.TIME_ZONE, false,
                     false, List.of(), null);
-            q.add("cross join lateral (select coalesce(nullif(" + c + "." + tz.quoted() + ", ''), ?) as zone) z ",
-                    spec.defaultZone().getId());
+            q.add("cross join lateral (" + ZONE_SQL + "(select coalesce(nullif(" + c + "." + tz.quoted()
+                    + ", ''), ?) as zone) s) z ", spec.defaultZone().getId());
         } else {
-            q.add("cross join lateral (select ?::text as zone) z ", spec.defaultZone().getId());
+            q.add("cross join lateral (" + ZONE_SQL + "(select ?::text as zone) s) z ", spec.defaultZone().getId());
         }
         if (spec.recurrence() == Recurrence.YEARLY) {
             List<Integer> months = new ArrayList<>();

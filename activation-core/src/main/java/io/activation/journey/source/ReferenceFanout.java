@@ -130,20 +130,18 @@ public class ReferenceFanout {
         return !links(table).isEmpty();
     }
 
-    /** The relation columns of contact-owned tables that reference {@code referenceTable}, in catalogue order. */
+    /**
+     * The relation columns of contact-owned tables that reference {@code referenceTable}, in catalogue order. Read
+     * from the catalogue tables for every source event (two small tables), so a table defined a moment ago is
+     * covered at once, and a busy reference table does not reload the whole catalogue per event.
+     */
     public List<Link> links(String referenceTable) {
-        List<Link> links = new ArrayList<>();
-        for (TableSchema t : catalog.all()) {
-            if (!t.belongsToContact()) {
-                continue;
-            }
-            for (TableSchema.Column c : t.columns()) {
-                if (referenceTable.equals(c.referencesTable())) {
-                    links.add(new Link(t.name(), c.name()));
-                }
-            }
-        }
-        return links;
+        return jdbc.query("""
+                select a.table_name, a.name from data_attributes a join data_tables t on t.name = a.table_name
+                where a.references_table = ? and t.kind in (?, ?)
+                order by t.created_at, t.name, a.position""",
+                (rs, n) -> new Link(rs.getString(1), rs.getString(2)), referenceTable, TableKind.INTERACTION.name(),
+                TableKind.LINKED.name());
     }
 
     /** Handles one CloudEvent from {@code activation.events}; returns how many events it published. */

@@ -233,6 +233,24 @@ class DateTriggersTest extends ApiTest {
     }
 
     @Test
+    void fixedOffsetZonesKeepTheirSign() {
+        // The data model accepts offsets as zones; PostgreSQL's AT TIME ZONE would read '+05:30' as UTC−5:30.
+        String india = contact("1991-05-02", "+05:30");
+        String brazil = contact("1991-05-02", "UTC-03:00");
+        String zulu = contact("1991-05-02", "Z");
+        DateTriggerSpec spec = birthday("offsets", LocalTime.of(9, 0), ZoneId.of("Asia/Tokyo"), 0,
+                List.of(india, brazil, zulu));
+
+        Map<Long, DueOccurrence> due = byContact(all(spec, Instant.parse("2027-05-01T12:00:00Z"),
+                Instant.parse("2027-05-03T12:00:00Z")));
+
+        assertThat(due.get(contactId(india)).fireAt()).isEqualTo("2027-05-02T03:30:00Z");
+        assertThat(due.get(contactId(brazil)).fireAt()).isEqualTo("2027-05-02T12:00:00Z");
+        assertThat(due.get(contactId(zulu)).fireAt()).isEqualTo("2027-05-02T09:00:00Z");
+        assertThat(due.get(contactId(india)).zone()).isEqualTo("+05:30");
+    }
+
+    @Test
     void birthdaysAreFoundThroughTheBirthdayIndex() {
         String plan = triggers.explain(DateTriggerSpec.yearly("plan", "contacts", "birth_date", 0, LocalTime.of(9, 0),
                 UTC),

@@ -230,6 +230,16 @@ class ReferenceFanoutTest extends ApiTest {
             Set<String> resumed = rowIds.subList(500, rowIds.size()).stream().map(idOf).collect(Collectors.toSet());
             assertThat(all.stream().filter(resumed::contains).count()).isEqualTo(2L * 734);
         }
+
+        // Finished fan-outs are forgotten after the retention (7 days); until then a replay is recognised.
+        clock.advance(Duration.ofDays(6));
+        fanout.purgeProgress();
+        assertThat(jdbc.queryForObject("select count(*) from reference_fanout_progress where source_event_id = ?",
+                Long.class, sourceId)).isEqualTo(2);
+        clock.advance(Duration.ofDays(2));
+        fanout.purgeProgress();
+        assertThat(jdbc.queryForObject("select count(*) from reference_fanout_progress where source_event_id = ?",
+                Long.class, sourceId)).isZero();
     }
 
     @Test

@@ -1,0 +1,70 @@
+package io.activation.segment;
+
+import io.activation.ingest.ChangeEvents;
+import io.activation.platform.ConditionalOnRole;
+import io.activation.platform.Role;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Incremental membership: a change event on {@code activation.events} re-evaluates, for its contact only, the
+ * segments whose rules depend on what changed. Re-evaluation is idempotent (it moves stored membership towards the
+ * rule's current answer), so a redelivered event changes nothing twice. Reference rows (no contact) and time alone
+ * are left to the scheduled refresh.
+ */
+@Component
+@ConditionalOnRole(Role.ENGINE)
+class MembershipListener {
+
+    private static final Logger log = LoggerFactory.getLogger(MembershipListener.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final Targeting targeting;
+
+    MembershipListener(Targeting targeting) {
+        this.targeting = targeting;
+    }
+
+    // Earliest: a new group must not miss what was published while it joined; re-evaluation is idempotent.
+    @KafkaListener(id = "activation-segments", topics = "${activation.ingest.events-topic:activation.events}",
+            properties = {"auto.offset.reset=earliest"})
+    void on(String payload) {
+        JsonNode event;
+        try {
+            event = JSON.readTree(payload);
+        } catch (JacksonException e) {
+            log.warn("Skipping an event that is not JSON: {}", e.getOriginalMessage());
+            return;
+        }
+        JsonNode contactId = event.at("/data/contactId");
+        if (!contactId.canConvertToLong()) {
+            return;
+        }
+        Set<String> changed = changed(event.path("type").asString(""), event.path("data"));
+        if (!changed.isEmpty()) {
+            targeting.reevaluate(contactId.longValue(), changed);
+        }
+    }
+
+    /** What an event can have changed, in the terms of {@link CompiledRule#dependencies()}. */
+    static Set<String> changed(String type, JsonNode data) {
+        return switch (type) {
+            case ChangeEvents.CONTACT_CREATED, ChangeEvents.CONTACT_UPDATED -> Set.of("contacts");
+            case ChangeEvents.CONTACT_MERGED -> Set.of("*");
+            case ChangeEvents.ROW_CREATED, ChangeEvents.ROW_UPDATED, ChangeEvents.ROW_DELETED ->
+                    data.path("table").isString() ? Set.of(data.path("table").stringValue()) : Set.of();
+            case SegmentMemberships.ENTERED, SegmentMemberships.EXITED ->
+                    Set.of("segment:" + data.path("segmentId").asLong());
+            case "io.activation.consent.changed" -> Set.of(SegmentCompiler.CONSENTS);
+            case "io.activation.score.threshold-reached" -> Set.of("contacts", SegmentCompiler.RFM,
+                    SegmentCompiler.INTERESTS);
+            default -> Set.of();
+        };
+    }
+}

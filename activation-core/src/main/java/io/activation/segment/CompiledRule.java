@@ -14,8 +14,8 @@ import java.util.Set;
  *
  * @param condition a boolean SQL expression over the alias {@code c}
  * @param parameters one per placeholder, in order
- * @param dependencies what can change the outcome for a contact: table names ({@code contacts}, {@code orders},
- *        {@code contact_consents}, ...) and {@code segment:<id>} for memberships
+ * @param dependencies what can change the outcome for a contact: contact attributes ({@code contacts.country}),
+ *        table names ({@code orders}, {@code products}, {@code contact_consents}, ...) and {@code segment:<id>}
  */
 public record CompiledRule(String condition, List<Param> parameters, Set<String> dependencies) {
 

@@ -1,8 +1,10 @@
 package io.activation.segment;
 
+import io.activation.contact.ContactFields;
 import io.activation.ingest.ChangeEvents;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
+import java.util.HashSet;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,15 +57,27 @@ class MembershipListener {
     /** What an event can have changed, in the terms of {@link CompiledRule#dependencies()}. */
     static Set<String> changed(String type, JsonNode data) {
         return switch (type) {
-            case ChangeEvents.CONTACT_CREATED, ChangeEvents.CONTACT_UPDATED -> Set.of("contacts");
-            case ChangeEvents.CONTACT_MERGED -> Set.of("*");
+            // A new contact can match any rule (no orders, count = 0, is_null), a merged one anything.
+            case ChangeEvents.CONTACT_CREATED, ChangeEvents.CONTACT_MERGED -> Set.of("*");
+            case ChangeEvents.CONTACT_UPDATED -> {
+                Set<String> columns = new HashSet<>();
+                data.path("changed").forEach(name -> columns.add("contacts."
+                        + ContactFields.column(name.asString("")).orElse(name.asString(""))));
+                yield columns;
+            }
             case ChangeEvents.ROW_CREATED, ChangeEvents.ROW_UPDATED, ChangeEvents.ROW_DELETED ->
                     data.path("table").isString() ? Set.of(data.path("table").stringValue()) : Set.of();
             case SegmentMemberships.ENTERED, SegmentMemberships.EXITED ->
                     Set.of("segment:" + data.path("segmentId").asLong());
             case "io.activation.consent.changed" -> Set.of(SegmentCompiler.CONSENTS);
-            case "io.activation.score.threshold-reached" -> Set.of("contacts", SegmentCompiler.RFM,
-                    SegmentCompiler.INTERESTS);
+            case "io.activation.score.threshold-reached" -> {
+                Set<String> scores = new HashSet<>(Set.of(SegmentCompiler.RFM, SegmentCompiler.INTERESTS));
+                if (data.path("score").isString()) {
+                    scores.add("contacts." + data.path("score").stringValue());
+                    scores.add("contacts.score_" + data.path("score").stringValue());
+                }
+                yield scores;
+            }
             default -> Set.of();
         };
     }

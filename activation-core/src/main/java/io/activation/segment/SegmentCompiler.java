@@ -125,7 +125,6 @@ public class SegmentCompiler {
                 return negate(rule(not.rule()));
             }
             if (rule instanceof Rule.Compare compare) {
-                dependencies.add("contacts");
                 return compare(compare, "c", contacts(), 0);
             }
             if (rule instanceof Rule.Aggregate aggregate) {
@@ -209,6 +208,9 @@ public class SegmentCompiler {
                 return Fragment.INVALID;
             }
             TableSchema.Column column = found.get();
+            if (table.kind() == TableKind.CONTACTS) {
+                dependencies.add("contacts." + column.name());
+            }
             if (dot >= 0) {
                 return relation(compare, alias, table, column, attribute.substring(dot + 1), hops);
             }
@@ -374,6 +376,7 @@ public class SegmentCompiler {
 
         String zone() {
             zoneUses++;
+            dependencies.add("contacts.time_zone");
             return "coalesce(c.\"time_zone\", " + bind(properties.defaultTimeZone().getId()) + ")";
         }
 

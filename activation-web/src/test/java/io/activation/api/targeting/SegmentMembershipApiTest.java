@@ -118,6 +118,33 @@ class SegmentMembershipApiTest extends ApiTest {
     }
 
     @Test
+    void aContactAttributeChangeAndANewContactAreEvaluatedAtOnce() {
+        String p = unique("attr");
+        put("/api/v1/contacts/" + p + "-a", "{\"country\": \"BE\"}").expect(201);
+        long a = contactId(p + "-a");
+        JsonNode dutch = createSegment(unique("dutch"), scoped(p, "{\"attribute\": \"country\", \"op\": \"eq\","
+                + " \"value\": \"NL\"}"));
+        long id = dutch.get("id").longValue();
+        assertThat(dutch.get("memberCount").longValue()).isZero();
+        try (KafkaConsumer<String, String> consumer = eventsConsumer()) {
+            put("/api/v1/contacts/" + p + "-a", "{\"country\": \"NL\"}").expect(200);
+            put("/api/v1/contacts/" + p + "-b", "{\"country\": \"NL\"}").expect(201);
+            long b = contactId(p + "-b");
+            List<ConsumerRecord<String, String>> seen = consumeUntil(consumer,
+                    s -> segmentEvents(s, "entered", id).size() == 2, Duration.ofSeconds(20));
+            assertThat(segmentEvents(seen, "entered", id)).extracting(e -> e.at("/data/contactId").longValue())
+                    .containsExactlyInAnyOrder(a, b);
+            // A change to an attribute the rule does not test re-evaluates nothing, so publishes nothing.
+            put("/api/v1/contacts/" + p + "-a", "{\"firstName\": \"Ann\"}").expect(200);
+            put("/api/v1/contacts/" + p + "-a", "{\"country\": \"DE\"}").expect(200);
+            seen = consumeUntil(consumer, s -> !segmentEvents(s, "exited", id).isEmpty(), Duration.ofSeconds(20));
+            assertThat(segmentEvents(seen, "exited", id)).extracting(e -> e.at("/data/contactId").longValue())
+                    .containsExactly(a);
+        }
+        assertThat(get("/api/v1/segments/" + id).json().get("memberCount").longValue()).isEqualTo(1);
+    }
+
+    @Test
     void membersPageByContactIdAndSegmentsAreListedAndDuplicatesRefused() {
         String p = unique("page");
         for (int i = 0; i < 5; i++) {

@@ -1,7 +1,10 @@
 package io.activation.api.targeting;
 
 import io.activation.access.Scope;
+import io.activation.api.web.ApiPrincipal;
 import io.activation.api.web.BatchItems;
+import io.activation.api.web.CanonicalJson;
+import io.activation.api.web.Idempotency;
 import io.activation.api.web.RequiresScope;
 import io.activation.contact.Contacts;
 import io.activation.datamodel.StoredRow;
@@ -18,6 +21,7 @@ import io.activation.segment.Targeting;
 import io.activation.segment.TargetingProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -27,6 +31,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
@@ -45,11 +50,14 @@ class TargetingController {
     private final Targeting targeting;
     private final Contacts contacts;
     private final TargetingProperties properties;
+    private final Idempotency idempotency;
 
-    TargetingController(Targeting targeting, Contacts contacts, TargetingProperties properties) {
+    TargetingController(Targeting targeting, Contacts contacts, TargetingProperties properties,
+            Idempotency idempotency) {
         this.targeting = targeting;
         this.contacts = contacts;
         this.properties = properties;
+        this.idempotency = idempotency;
     }
 
     @Operation(summary = "Define a segment and compute its membership",
@@ -57,11 +65,16 @@ class TargetingController {
                     + " enter at once (segment.entered events).")
     @PostMapping(path = BASE, consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.ADMIN)
-    ResponseEntity<ObjectNode> create(@RequestBody JsonNode body) {
+    ResponseEntity<?> create(@RequestBody JsonNode body,
+            @RequestHeader(name = Idempotency.HEADER, required = false) String key, ApiPrincipal principal,
+            HttpServletRequest request) {
         object(body);
-        Segment segment = targeting.create(text(body, "name"), text(body, "description"), body.get("rule"));
-        return ResponseEntity.status(HttpStatus.CREATED).header("Location", BASE + "/" + segment.id())
-                .body(json(segment));
+        byte[] fingerprint = CanonicalJson.fingerprint(request.getMethod(), request.getRequestURI(), body);
+        return idempotency.run(principal, key, fingerprint, () -> {
+            Segment segment = targeting.create(text(body, "name"), text(body, "description"), body.get("rule"));
+            return ResponseEntity.status(HttpStatus.CREATED).header("Location", BASE + "/" + segment.id())
+                    .body(json(segment));
+        });
     }
 
     @Operation(summary = "Check a rule against the data model without saving anything",

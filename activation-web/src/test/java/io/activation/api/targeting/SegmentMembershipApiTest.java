@@ -179,6 +179,18 @@ class SegmentMembershipApiTest extends ApiTest {
                 + " \"no-such-segment\"}}"), 422, "invalid-input", "rule.segment");
         assertProblem(get("/api/v1/contacts/" + unique("nobody") + "/segments"), 404, "not-found", "externalId");
 
+        // Creation is idempotent under an Idempotency-Key, like every write.
+        String idem = unique("k");
+        String body = "{\"name\": \"" + unique("idem") + "\", \"rule\": " + scoped(p, "{\"attribute\":"
+                + " \"country\", \"op\": \"eq\", \"value\": \"DE\"}") + "}";
+        JsonNode once = send("POST", "/api/v1/segments", body, ADMIN_KEY, java.util.Map.of("Idempotency-Key", idem))
+                .expect(201).json();
+        assertThat(once.get("memberCount").longValue()).isEqualTo(1);
+        Response again = send("POST", "/api/v1/segments", body, ADMIN_KEY, java.util.Map.of("Idempotency-Key", idem))
+                .expect(201);
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.json().get("id").longValue()).isEqualTo(once.get("id").longValue());
+
         JsonNode preview = post("/api/v1/segments/preview", "{\"sample\": 2, \"rule\": " + scoped(p,
                 "{\"attribute\": \"country\", \"op\": \"eq\", \"value\": \"FR\"}") + "}").expect(200).json();
         assertThat(preview.get("count").longValue()).isEqualTo(4);

@@ -89,6 +89,8 @@ final class RuleParser {
                 for (int i = 0; i < items.size(); i++) {
                     rules.add(rule(items.get(i), at + "[" + i + "]", depth + 1, rowRule));
                 }
+                // A null stands for a part with problems, already recorded; the rule is then never used.
+                rules.removeIf(java.util.Objects::isNull);
                 yield kind.equals("and") ? new Rule.And(path, rules) : new Rule.Or(path, rules);
             }
             case "not" -> {

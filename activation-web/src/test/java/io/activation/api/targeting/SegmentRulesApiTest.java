@@ -355,38 +355,56 @@ class SegmentRulesApiTest extends ApiTest {
 
     @Test
     void consentRfmAndInterestConditions() {
-        // The customer-value feature creates these tables; until it is merged the test creates them (same shapes).
+        // The customer-value feature's migration (V5) creates these tables; until it is merged the test creates
+        // them, in the same shapes, so the inserts below hold before and after the merge.
         jdbc.execute("""
-                create table if not exists contact_consents (contact_id bigint not null references contacts (id)
-                  on delete cascade, channel varchar(20) not null, purpose varchar(40) not null,
-                  status varchar(20) not null, changed_at timestamptz not null, source varchar(100), proof jsonb,
-                  primary key (contact_id, channel, purpose))""");
+                create table if not exists contact_consents (
+                  contact_id bigint not null references contacts (id) on delete cascade,
+                  channel varchar(10) not null, purpose varchar(50) not null, status varchar(10) not null,
+                  changed_at timestamptz not null, source varchar(100) not null,
+                  proof jsonb not null default '{}'::jsonb, primary key (contact_id, channel, purpose))""");
         jdbc.execute("""
-                create table if not exists rfm_scores (model varchar(63) not null, contact_id bigint not null
-                  references contacts (id) on delete cascade, recency_days integer, frequency integer,
-                  monetary numeric, r smallint, f smallint, m smallint, rfm_group varchar(40),
-                  primary key (model, contact_id))""");
+                create table if not exists rfm_models (name varchar(63) primary key, definition jsonb not null,
+                  created_at timestamptz not null, computed_at timestamptz, reference_day date)""");
         jdbc.execute("""
-                create table if not exists contact_interests (contact_id bigint not null references contacts (id)
-                  on delete cascade, interest varchar(100) not null, weight numeric not null,
-                  profile varchar(20) not null, primary key (contact_id, interest, profile))""");
+                create table if not exists rfm_scores (
+                  model varchar(63) not null references rfm_models (name) on delete cascade,
+                  contact_id bigint not null references contacts (id) on delete cascade,
+                  recency_days integer not null, frequency bigint not null, monetary numeric not null,
+                  r smallint not null, f smallint not null, m smallint not null, rfm_group varchar(30) not null,
+                  computed_at timestamptz not null, primary key (model, contact_id))""");
+        jdbc.execute("""
+                create table if not exists contact_interests (
+                  contact_id bigint not null references contacts (id) on delete cascade,
+                  interest varchar(100) not null, weight numeric(6, 5) not null, profile varchar(10) not null,
+                  signals numeric not null, computed_at timestamptz not null,
+                  primary key (contact_id, profile, interest))""");
         String p = unique("cv");
         contact(p + "-yes", "{}");
         contact(p + "-no", "{}");
         long yes = get("/api/v1/contacts/" + p + "-yes").json().get("id").longValue();
         long no = get("/api/v1/contacts/" + p + "-no").json().get("id").longValue();
-        jdbc.update("insert into contact_consents (contact_id, channel, purpose, status, changed_at) values"
-                + " (?, 'email', 'marketing', 'granted', now()), (?, 'email', 'marketing', 'withdrawn', now())", yes, no);
-        jdbc.update("insert into rfm_scores (model, contact_id, rfm_group) values ('default', ?, 'Champions'),"
-                + " ('default', ?, 'At Risk')", yes, no);
-        jdbc.update("insert into contact_interests (contact_id, interest, weight, profile) values"
-                + " (?, 'toys', 0.8, 'primary'), (?, 'toys', 0.1, 'primary')", yes, no);
+        String model = unique("rfm");
+        jdbc.update("insert into contact_consents (contact_id, channel, purpose, status, changed_at, source) values"
+                + " (?, 'email', 'marketing', 'granted', now(), 'test'),"
+                + " (?, 'email', 'marketing', 'withdrawn', now(), 'test')", yes, no);
+        jdbc.update("insert into rfm_models (name, definition, created_at) values (?, '{}', now())", model);
+        jdbc.update("insert into rfm_scores (model, contact_id, recency_days, frequency, monetary, r, f, m, rfm_group,"
+                + " computed_at) values (?, ?, 1, 9, 900, 5, 5, 5, 'Champions', now()),"
+                + " (?, ?, 200, 1, 10, 1, 1, 1, 'At Risk', now())", model, yes, model, no);
+        jdbc.update("insert into contact_interests (contact_id, interest, weight, profile, signals, computed_at)"
+                + " values (?, 'toys', 0.8, 'primary', 3, now()), (?, 'toys', 0.1, 'primary', 1, now()),"
+                + " (?, 'toys', 0.9, 'secondary', 2, now())", yes, no, no);
 
         assertThat(matching(p, "{\"consent\": {\"channel\": \"email\", \"purpose\": \"marketing\"}}"))
                 .containsExactly("yes");
-        assertThat(matching(p, "{\"rfm\": {\"model\": \"default\", \"group\": \"Champions\"}}")).containsExactly("yes");
+        assertThat(matching(p, "{\"rfm\": {\"model\": \"" + model + "\", \"group\": \"Champions\"}}"))
+                .containsExactly("yes");
+        assertThat(matching(p, "{\"rfm\": {\"group\": \"Champions\"}}")).as("the model 'default'").isEmpty();
         assertThat(matching(p, "{\"interest\": \"toys\", \"op\": \"gte\", \"value\": 0.3}")).containsExactly("yes");
         assertThat(matching(p, "{\"interest\": \"toys\", \"op\": \"lt\", \"value\": 0.3}")).containsExactly("no");
+        assertThat(matching(p, "{\"interest\": \"toys\", \"profile\": \"secondary\", \"op\": \"gte\","
+                + " \"value\": 0.3}")).containsExactly("no");
         assertThat(matches(p, "no", "{\"consent\": {\"channel\": \"email\", \"purpose\": \"marketing\"}}")).isFalse();
     }
 

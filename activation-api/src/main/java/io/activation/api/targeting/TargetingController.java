@@ -65,7 +65,7 @@ class TargetingController {
                     + " enter at once (segment.entered events).")
     @PostMapping(path = BASE, consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.ADMIN)
-    ResponseEntity<?> create(@RequestBody JsonNode body,
+    ResponseEntity<?> createSegment(@RequestBody JsonNode body,
             @RequestHeader(name = Idempotency.HEADER, required = false) String key, ApiPrincipal principal,
             HttpServletRequest request) {
         object(body);
@@ -83,7 +83,7 @@ class TargetingController {
     @PostMapping(path = BASE + "/validate", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.READ)
-    ObjectNode validate(@RequestBody JsonNode body) {
+    ObjectNode validateRule(@RequestBody JsonNode body) {
         object(body);
         CompiledRule compiled = targeting.validate(body.get("rule"), "rule", false);
         ObjectNode answer = F.objectNode();
@@ -97,7 +97,7 @@ class TargetingController {
     @PostMapping(path = BASE + "/preview", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.READ)
-    ObjectNode preview(@RequestBody JsonNode body) {
+    ObjectNode previewRule(@RequestBody JsonNode body) {
         object(body);
         int sample = properties.previewSample();
         JsonNode asked = body.get("sample");
@@ -120,7 +120,7 @@ class TargetingController {
             + " 'limit' (1-500).")
     @GetMapping(path = BASE, produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.READ)
-    ObjectNode list(@RequestParam(defaultValue = "0") long after, @RequestParam(defaultValue = "50") int limit) {
+    ObjectNode listSegments(@RequestParam(defaultValue = "0") long after, @RequestParam(defaultValue = "50") int limit) {
         limit(limit);
         return BatchItems.page(targeting.list(after, limit), limit, TargetingController::json, Segment::id);
     }
@@ -128,7 +128,7 @@ class TargetingController {
     @Operation(summary = "One segment")
     @GetMapping(path = BASE + "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.READ)
-    ObjectNode get(@PathVariable long id) {
+    ObjectNode getSegment(@PathVariable long id) {
         return json(targeting.get(id));
     }
 
@@ -136,7 +136,7 @@ class TargetingController {
             description = "Refused (409) while another segment's rule tests membership of it.")
     @DeleteMapping(path = BASE + "/{id}")
     @RequiresScope(Scope.ADMIN)
-    ResponseEntity<Void> delete(@PathVariable long id) {
+    ResponseEntity<Void> deleteSegment(@PathVariable long id) {
         targeting.delete(id);
         return ResponseEntity.noContent().build();
     }
@@ -144,7 +144,7 @@ class TargetingController {
     @Operation(summary = "Recompute the membership now", description = "Returns how many entered and exited.")
     @PostMapping(path = BASE + "/{id}/refresh", produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.ADMIN)
-    ObjectNode refresh(@PathVariable long id) {
+    ObjectNode refreshSegment(@PathVariable long id) {
         var changes = targeting.refresh(id);
         ObjectNode answer = F.objectNode();
         answer.put("entered", changes.entered().size());
@@ -157,7 +157,7 @@ class TargetingController {
             description = "Keyset paging: 'after' (the last contactId seen) and 'limit' (1-1000).")
     @GetMapping(path = BASE + "/{id}/members", produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.READ)
-    ObjectNode members(@PathVariable long id, @RequestParam(defaultValue = "0") long after,
+    ObjectNode segmentMembers(@PathVariable long id, @RequestParam(defaultValue = "0") long after,
             @RequestParam(defaultValue = "100") int limit) {
         if (limit < 1 || limit > 1000) {
             throw new InvalidInputException("limit", "must be between 1 and 1000");
@@ -170,7 +170,7 @@ class TargetingController {
             description = "With 'contact' (an external id): the single-contact form journeys evaluate.")
     @GetMapping(path = BASE + "/{id}/sql", produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.ADMIN)
-    ObjectNode sql(@PathVariable long id, @RequestParam(required = false) String contact) {
+    ObjectNode segmentSql(@PathVariable long id, @RequestParam(required = false) String contact) {
         Long contactId = contact == null ? null : contactId(contact, "contact");
         Targeting.Explain explain = targeting.explain(id, contactId);
         ObjectNode answer = F.objectNode();

@@ -5,6 +5,9 @@ import io.activation.ingest.ChangeEvents;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,24 +37,29 @@ class MembershipListener {
     }
 
     // Earliest: a new group must not miss what was published while it joined; re-evaluation is idempotent.
+    // Batches: an order with its lines is several events of one contact, evaluated once.
     @KafkaListener(id = "activation-segments", topics = "${activation.ingest.events-topic:activation.events}",
-            properties = {"auto.offset.reset=earliest"})
-    void on(String payload) {
-        JsonNode event;
-        try {
-            event = JSON.readTree(payload);
-        } catch (JacksonException e) {
-            log.warn("Skipping an event that is not JSON: {}", e.getOriginalMessage());
-            return;
+            batch = "true", properties = {"auto.offset.reset=earliest"})
+    void on(List<String> payloads) {
+        Map<Long, Set<String>> changedByContact = new LinkedHashMap<>();
+        for (String payload : payloads) {
+            JsonNode event;
+            try {
+                event = JSON.readTree(payload);
+            } catch (JacksonException e) {
+                log.warn("Skipping an event that is not JSON: {}", e.getOriginalMessage());
+                continue;
+            }
+            JsonNode contactId = event.at("/data/contactId");
+            if (!contactId.canConvertToLong()) {
+                continue;
+            }
+            Set<String> changed = changed(event.path("type").asString(""), event.path("data"));
+            if (!changed.isEmpty()) {
+                changedByContact.computeIfAbsent(contactId.longValue(), id -> new HashSet<>()).addAll(changed);
+            }
         }
-        JsonNode contactId = event.at("/data/contactId");
-        if (!contactId.canConvertToLong()) {
-            return;
-        }
-        Set<String> changed = changed(event.path("type").asString(""), event.path("data"));
-        if (!changed.isEmpty()) {
-            targeting.reevaluate(contactId.longValue(), changed);
-        }
+        changedByContact.forEach(targeting::reevaluate);
     }
 
     /** What an event can have changed, in the terms of {@link CompiledRule#dependencies()}. */

@@ -47,6 +47,9 @@ public class Targeting {
     private final TargetingProperties properties;
     private final TransactionTemplate writing;
     private final TransactionTemplate reading;
+    private final java.util.concurrent.ConcurrentMap<Long, CachedRule> compiled =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.time.Duration COMPILED_MAX_AGE = java.time.Duration.ofMinutes(1);
 
     Targeting(SegmentCompiler compiler, Segments segments, SegmentMemberships memberships, JdbcTemplate jdbc,
             Clock clock, TargetingProperties properties, PlatformTransactionManager transactions) {
@@ -199,6 +202,7 @@ public class Targeting {
                     + " one; delete or change them first");
         }
         writing.executeWithoutResult(status -> segments.delete(id));
+        compiled.remove(id);
     }
 
     /** Recomputes the whole membership now; returns the changes (each published). */
@@ -234,8 +238,7 @@ public class Targeting {
                 continue;
             }
             try {
-                CompiledRule compiled = compiler.compile(compiler.parse(segment.rule(), "rule"),
-                        SegmentCompiler.Shape.SINGLE);
+                CompiledRule compiled = singleContactForm(segment);
                 Instant now = clock.instant();
                 writing.executeWithoutResult(status -> memberships.apply(segment, compiled, contactId, now));
             } catch (RuntimeException e) {
@@ -244,6 +247,23 @@ public class Targeting {
             }
         }
     }
+
+    /**
+     * A segment's rule never changes and the data model only grows, so its compiled single-contact form is kept a
+     * while instead of being compiled again for every event.
+     */
+    private CompiledRule singleContactForm(Segment segment) {
+        long now = System.nanoTime();
+        CachedRule cached = compiled.get(segment.id());
+        if (cached != null && now - cached.at() < COMPILED_MAX_AGE.toNanos()) {
+            return cached.rule();
+        }
+        CompiledRule rule = compiler.compile(compiler.parse(segment.rule(), "rule"), SegmentCompiler.Shape.SINGLE);
+        compiled.put(segment.id(), new CachedRule(rule, now));
+        return rule;
+    }
+
+    private record CachedRule(CompiledRule rule, long at) {}
 
     /** The SQL of the segment's rule and PostgreSQL's plan for it: for all contacts, or for one. */
     public Explain explain(long id, Long contactId) {

@@ -90,17 +90,29 @@ public class Targeting {
      *         {@code rule})
      */
     public boolean matches(JsonNode rule, long contactId, Map<String, Object> context) {
-        CompiledRule compiled = compiler.compile(compiler.parse(rule, "rule"), SegmentCompiler.Shape.SINGLE);
+        return matches(compileForContact(rule, "rule"), contactId, context);
+    }
+
+    /**
+     * The rule compiled once in the single-contact form, for callers that evaluate it for many contacts (a journey
+     * step): pass the result to {@link #matches(CompiledRule, long, Map)}. Problems are named under {@code path}.
+     */
+    public CompiledRule compileForContact(JsonNode rule, String path) {
+        return compiler.compile(compiler.parse(rule, path), SegmentCompiler.Shape.SINGLE);
+    }
+
+    /** {@link #matches(JsonNode, long, Map)} for a rule from {@link #compileForContact}. */
+    public boolean matches(CompiledRule singleContactRule, long contactId, Map<String, Object> context) {
         Instant journeyStart = journeyStart(context);
-        if (compiled.needsJourneyStart() && journeyStart == null) {
+        if (singleContactRule.needsJourneyStart() && journeyStart == null) {
             throw new InvalidInputException("context.journeyStart", "is required by a window since journeyStart");
         }
         List<Object> args = new ArrayList<>();
         args.add(contactId);
-        args.addAll(Arrays.asList(compiled.bind(clock.instant(), journeyStart)));
+        args.addAll(Arrays.asList(singleContactRule.bind(clock.instant(), journeyStart)));
         Boolean matches = reading.execute(status -> jdbc.queryForObject(
-                "select exists (select 1 from public.contacts c where c.id = ? and " + compiled.condition() + ")",
-                Boolean.class, args.toArray()));
+                "select exists (select 1 from public.contacts c where c.id = ? and " + singleContactRule.condition()
+                        + ")", Boolean.class, args.toArray()));
         return Boolean.TRUE.equals(matches);
     }
 

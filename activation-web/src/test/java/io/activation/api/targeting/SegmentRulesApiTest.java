@@ -294,6 +294,19 @@ class SegmentRulesApiTest extends ApiTest {
                 Instant.parse("2026-05-26T00:00:00Z")))).isFalse();
         assertThatThrownBy(() -> targeting.matches(JSON.readTree(since), b, Map.of()))
                 .isInstanceOf(InvalidInputException.class);
+        // Compiled once, evaluated for several contacts (as a journey step does).
+        var compiled = targeting.compileForContact(JSON.readTree(since), "steps[1].rule");
+        long a = get("/api/v1/contacts/" + p + "-a").json().get("id").longValue();
+        long nobody = get("/api/v1/contacts/" + p + "-none").json().get("id").longValue();
+        Map<String, Object> context = Map.of("journeyStart", "2026-05-22T00:00:00Z");
+        assertThat(targeting.matches(compiled, a, context)).isTrue();
+        assertThat(targeting.matches(compiled, b, context)).isTrue();
+        assertThat(targeting.matches(compiled, nobody, context)).isFalse();
+        InvalidInputException bad = org.assertj.core.api.Assertions.catchThrowableOfType(InvalidInputException.class,
+                () -> targeting.compileForContact(JSON.readTree("{\"aggregate\": {\"table\": \"" + orders
+                        + "\", \"fn\": \"count\", \"window\": {\"lastDays\": \"x\"}}, \"op\": \"gte\","
+                        + " \"value\": 1}"), "steps[1].rule"));
+        assertThat(bad.errors().get(0).field()).isEqualTo("steps[1].rule.aggregate.window.lastDays");
         assertProblem(post("/api/v1/segments/validate", "{\"rule\": " + since + "}"), 422, "invalid-input", "rule");
 
         // Problems name the field by its path.

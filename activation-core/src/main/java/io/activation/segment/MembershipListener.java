@@ -37,7 +37,8 @@ class MembershipListener {
     }
 
     // Earliest: a new group must not miss what was published while it joined; re-evaluation is idempotent.
-    // Batches: an order with its lines is several events of one contact, evaluated once.
+    // Batches: an order with its lines is several events of one contact, evaluated once; and one statement per
+    // segment serves all the contacts of a batch (an import creates thousands).
     @KafkaListener(id = "activation-segments", topics = "${activation.ingest.events-topic:activation.events}",
             batch = "true", properties = {"auto.offset.reset=earliest"})
     void on(List<String> payloads) {
@@ -59,7 +60,9 @@ class MembershipListener {
                 changedByContact.computeIfAbsent(contactId.longValue(), id -> new HashSet<>()).addAll(changed);
             }
         }
-        changedByContact.forEach(targeting::reevaluate);
+        if (!changedByContact.isEmpty()) {
+            targeting.reevaluate(changedByContact);
+        }
     }
 
     /** What an event can have changed, in the terms of {@link CompiledRule#dependencies()}. */

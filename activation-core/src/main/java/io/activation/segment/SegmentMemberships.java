@@ -43,18 +43,18 @@ class SegmentMemberships {
     }
 
     /**
-     * Brings the stored membership in line with the rule, for every contact ({@code contactId} null, rule compiled
-     * in {@link SegmentCompiler.Shape#SET}) or for one ({@link SegmentCompiler.Shape#SINGLE}).
+     * Brings the stored membership in line with the rule, for every contact ({@code contactIds} null, rule compiled
+     * in {@link SegmentCompiler.Shape#SET}) or for the given ones ({@link SegmentCompiler.Shape#SINGLE}).
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    MembershipChanges apply(Segment segment, CompiledRule rule, Long contactId, Instant now) {
+    MembershipChanges apply(Segment segment, CompiledRule rule, long[] contactIds, Instant now) {
         jdbc.queryForObject("select pg_advisory_xact_lock(?, ?)::text", String.class, LOCK_SPACE,
                 (int) segment.id());
         List<Object> args = new ArrayList<>();
         StringBuilder sql = new StringBuilder("with target as (select c.id from public.contacts c where ");
-        if (contactId != null) {
-            sql.append("c.id = ? and ");
-            args.add(contactId);
+        if (contactIds != null) {
+            sql.append("c.id = any(?) and ");
+            args.add(contactIds);
         }
         sql.append(rule.condition()).append("),\n");
         args.addAll(Arrays.asList(rule.bind(now, null)));
@@ -68,9 +68,9 @@ class SegmentMemberships {
         args.add(OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
         args.add(segment.id());
         args.add(segment.id());
-        if (contactId != null) {
-            sql.append(" and m.contact_id = ?");
-            args.add(contactId);
+        if (contactIds != null) {
+            sql.append(" and m.contact_id = any(?)");
+            args.add(contactIds);
         }
         sql.append("""
                  and not exists (select 1 from target t where t.id = m.contact_id) returning m.contact_id)

@@ -241,21 +241,26 @@ public class Targeting {
     }
 
     /**
-     * Re-evaluates, for one contact, the segments whose rules depend on something in {@code changed} (table
-     * names, {@code segment:<id>}; {@code *} for all).
+     * Re-evaluates, for each contact, the segments whose rules depend on something in its set of changes (contact
+     * attributes {@code contacts.<column>}, table names, {@code segment:<id>}; {@code *} for all): one statement
+     * per segment for all the contacts it concerns.
      */
-    void reevaluate(long contactId, Set<String> changed) {
+    void reevaluate(Map<Long, Set<String>> changedByContact) {
         for (Segment segment : segments.all()) {
-            if (!changed.contains("*") && segment.dependencies().stream().noneMatch(changed::contains)) {
+            long[] contacts = changedByContact.entrySet().stream()
+                    .filter(e -> e.getValue().contains("*")
+                            || segment.dependencies().stream().anyMatch(e.getValue()::contains))
+                    .mapToLong(Map.Entry::getKey).sorted().toArray();
+            if (contacts.length == 0) {
                 continue;
             }
             try {
                 CompiledRule compiled = singleContactForm(segment);
                 Instant now = clock.instant();
-                writing.executeWithoutResult(status -> memberships.apply(segment, compiled, contactId, now));
+                writing.executeWithoutResult(status -> memberships.apply(segment, compiled, contacts, now));
             } catch (RuntimeException e) {
-                log.warn("Segment {} ({}) was not re-evaluated for contact {}: {}", segment.id(), segment.name(),
-                        contactId, e.getMessage());
+                log.warn("Segment {} ({}) was not re-evaluated for {} contacts: {}", segment.id(), segment.name(),
+                        contacts.length, e.getMessage());
             }
         }
     }

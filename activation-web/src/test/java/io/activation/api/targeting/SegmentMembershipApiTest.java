@@ -145,6 +145,27 @@ class SegmentMembershipApiTest extends ApiTest {
     }
 
     @Test
+    void aBatchOfNewContactsEntersTogether() {
+        String p = unique("bulk");
+        JsonNode segment = createSegment(unique("swiss"), scoped(p, "{\"attribute\": \"country\", \"op\": \"eq\","
+                + " \"value\": \"CH\"}"));
+        long id = segment.get("id").longValue();
+        StringBuilder items = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            items.append(i == 0 ? "" : ", ").append("{\"externalId\": \"").append(p).append("-").append(i)
+                    .append("\", \"country\": \"").append(i % 2 == 0 ? "CH" : "AT").append("\"}");
+        }
+        try (KafkaConsumer<String, String> consumer = eventsConsumer()) {
+            post("/api/v1/contacts/batch", "{\"items\": [" + items + "]}").expect(200);
+            List<ConsumerRecord<String, String>> seen = consumeUntil(consumer,
+                    s -> segmentEvents(s, "entered", id).size() >= 25, Duration.ofSeconds(20));
+            assertThat(segmentEvents(seen, "entered", id)).hasSize(25)
+                    .extracting(e -> e.at("/data/contactId").longValue()).doesNotHaveDuplicates();
+        }
+        assertThat(get("/api/v1/segments/" + id).json().get("memberCount").longValue()).isEqualTo(25);
+    }
+
+    @Test
     void membersPageByContactIdAndSegmentsAreListedAndDuplicatesRefused() {
         String p = unique("page");
         for (int i = 0; i < 5; i++) {

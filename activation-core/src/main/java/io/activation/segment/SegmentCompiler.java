@@ -328,7 +328,7 @@ public class SegmentCompiler {
                 return Fragment.INVALID;
             }
             java.util.function.Supplier<String> local = () -> type == AttributeType.DATE ? expression
-                    : "(" + expression + " at time zone " + zone() + ")::date";
+                    : localDate(() -> expression);
             // Each helper that binds is called once per occurrence in the text, in text order.
             switch (op) {
                 case IN_LAST_DAYS -> {
@@ -370,13 +370,28 @@ public class SegmentCompiler {
 
         /** The contact's current local date. */
         String today() {
-            params.add(new CompiledRule.Param.Now());
-            return "(cast(? as timestamptz) at time zone " + zone() + ")::date";
+            return localDate(() -> {
+                params.add(new CompiledRule.Param.Now());
+                return "cast(? as timestamptz)";
+            });
+        }
+
+        /**
+         * The date of a timestamp on the contact's calendar. Zones stored as a UTC offset ({@code +13:00},
+         * {@code UTC-05:00}, {@code Z}) are added as an interval: PostgreSQL would read them with the POSIX sign,
+         * the other way round. {@code ts} is asked once per occurrence in the text, so its parameters stay in order.
+         */
+        String localDate(java.util.function.Supplier<String> ts) {
+            zoneUses++;
+            dependencies.add("contacts.time_zone");
+            String test = zone() + " ~ '^(Z|(UTC|GMT|UT)?[+-].*)$'";
+            String offset = "(" + ts.get() + " at time zone 'UTC') + cast(regexp_replace(replace(" + zone()
+                    + ", 'Z', '+00:00'), '^(UTC|GMT|UT)', '') as interval)";
+            String named = ts.get() + " at time zone " + zone();
+            return "(case when " + test + " then " + offset + " else " + named + " end)::date";
         }
 
         String zone() {
-            zoneUses++;
-            dependencies.add("contacts.time_zone");
             return "coalesce(c.\"time_zone\", " + bind(properties.defaultTimeZone().getId()) + ")";
         }
 

@@ -143,29 +143,32 @@ class SegmentRulesApiTest extends ApiTest {
         contact(p + "-la", "{\"timeZone\": \"America/Los_Angeles\", \"birthDate\": \"1990-03-01\","
                 + " \"attributes\": {\"" + signup + "\": \"2026-02-27\"}}");
         contact(p + "-utc", "{\"birthDate\": \"1985-03-01\", \"attributes\": {\"" + signup + "\": \"2026-02-26\"}}");
+        // A zone stored as a UTC offset counts east-positive, as ISO 8601 (not with PostgreSQL's POSIX sign).
+        contact(p + "-off", "{\"timeZone\": \"+13:00\", \"birthDate\": \"1990-03-02\", \"attributes\": {\""
+                + signup + "\": \"2026-02-27\"}}");
 
         assertThat(matching(p, "{\"attribute\": \"birthDate\", \"op\": \"anniversary\"}"))
-                .containsExactly("la", "nz", "utc");
+                .containsExactly("la", "nz", "off", "utc");
         assertThat(matching(p, "{\"attribute\": \"birth_date\", \"op\": \"anniversary\", \"value\": 36}"))
-                .containsExactly("la", "nz");
+                .containsExactly("la", "nz", "off");
         assertThat(matching(p, "{\"attribute\": \"birth_date\", \"op\": \"anniversary\", \"value\": 41}"))
                 .containsExactly("utc");
         assertThat(matching(p, "{\"attribute\": \"" + signup + "\", \"op\": \"days_ago\", \"value\": 2}"))
                 .as("27 Feb is 2 days before 1 March (LA) and 3 before 2 March (Auckland)").containsExactly("la");
         assertThat(matching(p, "{\"attribute\": \"" + signup + "\", \"op\": \"days_ago\", \"value\": 3}"))
-                .as("no zone: the default (UTC) calendar, 1 March").containsExactly("nz", "utc");
+                .as("no zone: the default (UTC) calendar, 1 March").containsExactly("nz", "off", "utc");
         assertThat(matching(p, "{\"attribute\": \"" + signup + "\", \"op\": \"in_last_days\", \"value\": 2}"))
                 .containsExactly("la");
         assertThat(matching(p, "{\"attribute\": \"" + signup + "\", \"op\": \"more_than_days_ago\", \"value\": 2}"))
-                .containsExactly("nz", "utc");
+                .containsExactly("nz", "off", "utc");
 
         // Moving the clock moves "today", per zone.
         clock.set(Instant.parse("2026-03-02T03:00:00Z"));
         assertThat(matching(p, "{\"attribute\": \"birthDate\", \"op\": \"anniversary\"}"))
-                .as("1 March 19:00 in LA, 2 March 16:00 in Auckland, 2 March in UTC").containsExactly("la", "nz");
+                .as("1 March 19:00 in LA, 2 March 16:00 in Auckland, 2 March in UTC").containsExactly("la", "nz", "off");
         clock.set(Instant.parse("2026-03-02T09:00:00Z"));
         assertThat(matching(p, "{\"attribute\": \"birthDate\", \"op\": \"anniversary\"}"))
-                .as("2 March 01:00 in LA").containsExactly("nz");
+                .as("2 March 01:00 in LA").containsExactly("nz", "off");
         assertThat(matches(p, "la", "{\"attribute\": \"birthDate\", \"op\": \"anniversary\"}")).isFalse();
     }
 
@@ -200,16 +203,28 @@ class SegmentRulesApiTest extends ApiTest {
         contact(p + "-before", "{\"attributes\": {\"" + seen + "\": \"" + now.minus(Duration.ofDays(7))
                 .minusSeconds(1) + "\"}}");
         contact(p + "-none", "{}");
+        // 14 June 13:00 UTC is 15 June 01:00 in Auckland (today there: 15 June 20:00), 14 June 06:00 in LA
+        // (today there: 15 June 01:00).
+        contact(p + "-nz", "{\"timeZone\": \"Pacific/Auckland\", \"attributes\": {\"" + seen
+                + "\": \"2026-06-14T13:00:00Z\"}}");
+        contact(p + "-la", "{\"timeZone\": \"America/Los_Angeles\", \"attributes\": {\"" + seen
+                + "\": \"2026-06-14T13:00:00Z\"}}");
         assertThat(matching(p, "{\"attribute\": \"" + seen + "\", \"op\": \"in_last_days\", \"value\": 7}"))
-                .containsExactly("at");
+                .containsExactly("at", "la", "nz");
         assertThat(matching(p, "{\"attribute\": \"" + seen + "\", \"op\": \"more_than_days_ago\", \"value\": 7}"))
                 .containsExactly("before");
         assertThat(matching(p, "{\"attribute\": \"" + seen + "\", \"op\": \"lt\", \"value\": \"" + now + "\"}"))
-                .containsExactly("at", "before");
+                .containsExactly("at", "before", "la", "nz");
         assertThat(matching(p, "{\"attribute\": \"" + seen + "\", \"op\": \"is_null\"}")).containsExactly("none");
+        assertThat(matching(p, "{\"attribute\": \"" + seen + "\", \"op\": \"days_ago\", \"value\": 0}"))
+                .containsExactly("nz");
+        assertThat(matching(p, "{\"attribute\": \"" + seen + "\", \"op\": \"days_ago\", \"value\": 1}"))
+                .containsExactly("la");
+        assertThat(matching(p, "{\"attribute\": \"" + seen + "\", \"op\": \"days_ago\", \"value\": 7}"))
+                .as("no zone: UTC; a second apart, the same calendar day").containsExactly("at", "before");
         clock.advance(Duration.ofSeconds(1));
         assertThat(matching(p, "{\"attribute\": \"" + seen + "\", \"op\": \"in_last_days\", \"value\": 7}"))
-                .as("a second later the boundary has passed").isEmpty();
+                .as("a second later the boundary has passed").containsExactly("la", "nz");
     }
 
     // ---- rows -----------------------------------------------------------------------------------------------

@@ -116,10 +116,10 @@ public class SegmentCompiler {
                 return Fragment.INVALID;
             }
             if (rule instanceof Rule.And and) {
-                return junction(and.rules(), " and ", "c", null, null);
+                return junction(and.rules(), " and ", "c", null);
             }
             if (rule instanceof Rule.Or or) {
-                return junction(or.rules(), " or ", "c", null, null);
+                return junction(or.rules(), " or ", "c", null);
             }
             if (rule instanceof Rule.Not not) {
                 return negate(rule(not.rule()));
@@ -155,7 +155,7 @@ public class SegmentCompiler {
             return interest((Rule.Interest) rule);
         }
 
-        Fragment junction(List<Rule> rules, String joiner, String alias, TableSchema rowTable, String unused) {
+        Fragment junction(List<Rule> rules, String joiner, String alias, TableSchema rowTable) {
             List<String> parts = new ArrayList<>();
             boolean nullable = false;
             for (Rule r : rules) {
@@ -177,10 +177,10 @@ public class SegmentCompiler {
                 return Fragment.INVALID;
             }
             if (rule instanceof Rule.And and) {
-                return junction(and.rules(), " and ", alias, table, null);
+                return junction(and.rules(), " and ", alias, table);
             }
             if (rule instanceof Rule.Or or) {
-                return junction(or.rules(), " or ", alias, table, null);
+                return junction(or.rules(), " or ", alias, table);
             }
             if (rule instanceof Rule.Not not) {
                 return negate(rowRule(not.rule(), alias, table));

@@ -1,0 +1,312 @@
+package io.activation.segment;
+
+import io.activation.platform.ConflictException;
+import io.activation.platform.InvalidInputException;
+import io.activation.platform.LimitExceededException;
+import io.activation.platform.NotFoundException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The application service of segments: define, validate, preview, explain, refresh and read membership; and the
+ * single-contact evaluation the journey engine's condition step calls ({@link #matches}).
+ */
+@Component
+public class Targeting {
+
+    private static final Logger log = LoggerFactory.getLogger(Targeting.class);
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9 _.:-]{0,99}");
+
+    /** A preview: how many contacts match now, and a few of them. */
+    public record Preview(long count, List<SegmentMember> sample, CompiledRule compiled) {}
+
+    /** The SQL of a rule and the plan PostgreSQL chooses for it. */
+    public record Explain(String sql, List<Object> parameters, List<String> plan) {}
+
+    private final SegmentCompiler compiler;
+    private final Segments segments;
+    private final SegmentMemberships memberships;
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+    private final TargetingProperties properties;
+    private final TransactionTemplate writing;
+    private final TransactionTemplate reading;
+    private final java.util.concurrent.ConcurrentMap<Long, CachedRule> compiled =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.time.Duration COMPILED_MAX_AGE = java.time.Duration.ofMinutes(1);
+
+    Targeting(SegmentCompiler compiler, Segments segments, SegmentMemberships memberships, JdbcTemplate jdbc,
+            Clock clock, TargetingProperties properties, PlatformTransactionManager transactions) {
+        this.compiler = compiler;
+        this.segments = segments;
+        this.memberships = memberships;
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.properties = properties;
+        this.writing = new TransactionTemplate(transactions);
+        this.writing.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.reading = new TransactionTemplate(transactions);
+        this.reading.setReadOnly(true);
+    }
+
+    // ---- rules ----------------------------------------------------------------------------------------------
+
+    /**
+     * Checks a rule against the catalogue and compiles it; {@link InvalidInputException} naming every problem by
+     * its path under {@code path} (e.g. {@code rule.and[1].aggregate.window.lastDays}). With
+     * {@code journeyContext} false, windows {@code {"since": "journeyStart"}} are refused (segments have no
+     * journey).
+     */
+    public CompiledRule validate(JsonNode rule, String path, boolean journeyContext) {
+        CompiledRule compiled = compiler.compile(compiler.parse(rule, path), SegmentCompiler.Shape.SET);
+        if (!journeyContext && compiled.needsJourneyStart()) {
+            throw new InvalidInputException(path, "a window since journeyStart exists only in journey conditions");
+        }
+        return compiled;
+    }
+
+    /**
+     * Whether one contact matches the rule now (by the injected clock). For the journey engine's condition step;
+     * {@code context} may carry {@code journeyStart} (an {@link Instant}, {@link OffsetDateTime} or ISO-8601 text)
+     * for windows {@code {"since": "journeyStart"}}. An unknown contact does not match.
+     *
+     * @throws InvalidInputException when the rule is not valid against the current data model (fields under
+     *         {@code rule})
+     */
+    public boolean matches(JsonNode rule, long contactId, Map<String, Object> context) {
+        return matches(compileForContact(rule, "rule"), contactId, context);
+    }
+
+    /**
+     * The rule compiled once in the single-contact form, for callers that evaluate it for many contacts (a journey
+     * step): pass the result to {@link #matches(CompiledRule, long, Map)}. Problems are named under {@code path}.
+     */
+    public CompiledRule compileForContact(JsonNode rule, String path) {
+        return compiler.compile(compiler.parse(rule, path), SegmentCompiler.Shape.SINGLE);
+    }
+
+    /** {@link #matches(JsonNode, long, Map)} for a rule from {@link #compileForContact}. */
+    public boolean matches(CompiledRule singleContactRule, long contactId, Map<String, Object> context) {
+        Instant journeyStart = journeyStart(context);
+        if (singleContactRule.needsJourneyStart() && journeyStart == null) {
+            throw new InvalidInputException("context.journeyStart", "is required by a window since journeyStart");
+        }
+        List<Object> args = new ArrayList<>();
+        args.add(contactId);
+        args.addAll(Arrays.asList(singleContactRule.bind(clock.instant(), journeyStart)));
+        Boolean matches = reading.execute(status -> jdbc.queryForObject(
+                "select exists (select 1 from public.contacts c where c.id = ? and " + singleContactRule.condition()
+                        + ")", Boolean.class, args.toArray()));
+        return Boolean.TRUE.equals(matches);
+    }
+
+    private static Instant journeyStart(Map<String, Object> context) {
+        Object value = context == null ? null : context.get("journeyStart");
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Instant i) {
+            return i;
+        }
+        if (value instanceof OffsetDateTime o) {
+            return o.toInstant();
+        }
+        try {
+            return Instant.parse(value.toString());
+        } catch (DateTimeParseException e) {
+            throw new InvalidInputException("context.journeyStart", "must be an ISO-8601 instant");
+        }
+    }
+
+    /** How many contacts match the rule now, and the first {@code sample} of them. */
+    public Preview preview(JsonNode rule, int sample) {
+        CompiledRule compiled = validate(rule, "rule", false);
+        Object[] args = compiled.bind(clock.instant(), null);
+        return reading.execute(status -> {
+            timeout();
+            Long count = jdbc.queryForObject("select count(*) from public.contacts c where " + compiled.condition(),
+                    Long.class, args);
+            List<Object> sampleArgs = new ArrayList<>(Arrays.asList(args));
+            sampleArgs.add(sample);
+            List<SegmentMember> members = sample == 0 ? List.of() : jdbc.query(
+                    "select c.id, c.external_id from public.contacts c where " + compiled.condition()
+                            + " order by c.id limit ?",
+                    (rs, n) -> new SegmentMember(rs.getLong(1), rs.getString(2), null), sampleArgs.toArray());
+            return new Preview(count == null ? 0 : count, members, compiled);
+        });
+    }
+
+    private void timeout() {
+        // A number from configuration, not input.
+        jdbc.execute("set local statement_timeout = " + properties.previewTimeout().toMillis());
+    }
+
+    // ---- segments -------------------------------------------------------------------------------------------
+
+    /** Defines a segment and computes its membership (members entering publish {@code segment.entered}). */
+    public Segment create(String name, String description, JsonNode rule) {
+        List<io.activation.platform.FieldError> errors = new ArrayList<>();
+        if (name == null || !NAME.matcher(name).matches()) {
+            errors.add(new io.activation.platform.FieldError("name", "is required: 1 to 100 letters, digits,"
+                    + " spaces and _ . : -, starting with a letter or digit"));
+        }
+        if (description != null && description.length() > 500) {
+            errors.add(new io.activation.platform.FieldError("description", "must be at most 500 characters"));
+        }
+        CompiledRule compiled = null;
+        try {
+            compiled = validate(rule, "rule", false);
+        } catch (InvalidInputException e) {
+            errors.addAll(e.errors());
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidInputException(errors);
+        }
+        if (segments.count() >= properties.maxSegments()) {
+            throw new LimitExceededException("name", properties.maxSegments(), "An installation has at most "
+                    + properties.maxSegments() + " segments");
+        }
+        if (segments.idByName(name).isPresent()) {
+            throw new ConflictException("segment-exists", "name", "A segment named '" + name + "' exists");
+        }
+        CompiledRule rules = compiled;
+        Instant now = clock.instant();
+        long id = writing.execute(status -> {
+            long created = segments.insert(name, description, rule.toString(), rules.dependencies(), now);
+            Segment segment = segments.byId(created).orElseThrow();
+            memberships.apply(segment, rules, null, now);
+            segments.refreshed(created, now);
+            return created;
+        });
+        return get(id);
+    }
+
+    public Segment get(long id) {
+        return segments.byId(id).orElseThrow(() -> new NotFoundException("id", "There is no segment " + id));
+    }
+
+    public List<Segment> list(long afterId, int limit) {
+        return segments.page(afterId, limit);
+    }
+
+    /** Deletes a segment and its membership (no exited events); refused while another segment tests it. */
+    public void delete(long id) {
+        get(id);
+        List<String> users = segments.referencing(id);
+        if (!users.isEmpty()) {
+            throw new ConflictException("segment-in-use", "id", "Segments " + users + " test membership of this"
+                    + " one; delete or change them first");
+        }
+        writing.executeWithoutResult(status -> segments.delete(id));
+        compiled.remove(id);
+    }
+
+    /** Recomputes the whole membership now; returns the changes (each published). */
+    public MembershipChanges refresh(long id) {
+        Segment segment = get(id);
+        CompiledRule compiled = compiler.compile(compiler.parse(segment.rule(), "rule"), SegmentCompiler.Shape.SET);
+        Instant now = clock.instant();
+        return writing.execute(status -> {
+            MembershipChanges changes = memberships.apply(segment, compiled, null, now);
+            segments.refreshed(id, now);
+            return changes;
+        });
+    }
+
+    /** Every segment, one transaction each; a segment whose rule no longer compiles is logged and skipped. */
+    void refreshAll() {
+        for (Segment segment : segments.all()) {
+            try {
+                refresh(segment.id());
+            } catch (RuntimeException e) {
+                log.warn("Segment {} ({}) was not refreshed: {}", segment.id(), segment.name(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Re-evaluates, for each contact, the segments whose rules depend on something in its set of changes (contact
+     * attributes {@code contacts.<column>}, table names, {@code segment:<id>}; {@code *} for all): one statement
+     * per segment for all the contacts it concerns.
+     */
+    void reevaluate(Map<Long, Set<String>> changedByContact) {
+        for (Segment segment : segments.all()) {
+            long[] contacts = changedByContact.entrySet().stream()
+                    .filter(e -> e.getValue().contains("*")
+                            || segment.dependencies().stream().anyMatch(e.getValue()::contains))
+                    .mapToLong(Map.Entry::getKey).sorted().toArray();
+            if (contacts.length == 0) {
+                continue;
+            }
+            try {
+                CompiledRule compiled = singleContactForm(segment);
+                Instant now = clock.instant();
+                writing.executeWithoutResult(status -> memberships.apply(segment, compiled, contacts, now));
+            } catch (RuntimeException e) {
+                log.warn("Segment {} ({}) was not re-evaluated for {} contacts: {}", segment.id(), segment.name(),
+                        contacts.length, e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A segment's rule never changes and the data model only grows, so its compiled single-contact form is kept a
+     * while instead of being compiled again for every event.
+     */
+    private CompiledRule singleContactForm(Segment segment) {
+        long now = System.nanoTime();
+        CachedRule cached = compiled.get(segment.id());
+        if (cached != null && now - cached.at() < COMPILED_MAX_AGE.toNanos()) {
+            return cached.rule();
+        }
+        CompiledRule rule = compiler.compile(compiler.parse(segment.rule(), "rule"), SegmentCompiler.Shape.SINGLE);
+        compiled.put(segment.id(), new CachedRule(rule, now));
+        return rule;
+    }
+
+    private record CachedRule(CompiledRule rule, long at) {}
+
+    /** The SQL of the segment's rule and PostgreSQL's plan for it: for all contacts, or for one. */
+    public Explain explain(long id, Long contactId) {
+        Segment segment = get(id);
+        SegmentCompiler.Shape shape = contactId == null ? SegmentCompiler.Shape.SET : SegmentCompiler.Shape.SINGLE;
+        CompiledRule compiled = compiler.compile(compiler.parse(segment.rule(), "rule"), shape);
+        String sql = "select c.id from public.contacts c where "
+                + (contactId == null ? "" : "c.id = ? and ") + compiled.condition();
+        List<Object> args = new ArrayList<>();
+        if (contactId != null) {
+            args.add(contactId);
+        }
+        args.addAll(Arrays.asList(compiled.bind(clock.instant(), null)));
+        List<String> plan = reading.execute(status -> {
+            timeout();
+            return jdbc.queryForList("explain " + sql, String.class, args.toArray());
+        });
+        return new Explain(sql, args.stream().map(a -> a == null ? null : (Object) a.toString()).toList(), plan);
+    }
+
+    public List<SegmentMember> members(long id, long afterContactId, int limit) {
+        get(id);
+        return memberships.members(id, afterContactId, limit);
+    }
+
+    public List<ContactSegment> segmentsOf(long contactId) {
+        return memberships.of(contactId);
+    }
+}

@@ -1,0 +1,40 @@
+package io.activation.journey;
+
+import io.activation.ingest.ChangeEvents;
+import io.activation.ingest.IngestProperties;
+import io.activation.ingest.Outbox;
+import io.activation.platform.ConditionalOnRole;
+import io.activation.platform.Role;
+import java.time.Clock;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(JourneyProperties.class)
+class JourneyConfiguration {
+
+    @Bean
+    NewTopic journeysDeadLetterTopic(JourneyProperties properties) {
+        return new NewTopic(properties.deadLetterTopic(), 1, (short) 1);
+    }
+
+    @Bean
+    @ConditionalOnRole(Role.ENGINE)
+    TimerPoller timerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events,
+            Clock clock, JourneyProperties properties) {
+        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties);
+    }
+
+    @Bean
+    @ConditionalOnRole(Role.ENGINE)
+    JourneyEngineRuntime journeyEngineRuntime(JourneyEngine engine, KafkaProperties kafka, IngestProperties ingest,
+            JourneyProperties properties, KafkaTemplate<String, String> template, TimerPoller poller) {
+        return new JourneyEngineRuntime(engine, kafka, ingest, properties, template, poller, "journey-engine");
+    }
+}

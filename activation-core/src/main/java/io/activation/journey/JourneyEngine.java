@@ -8,10 +8,7 @@ import io.activation.delivery.MessageRequest;
 import io.activation.delivery.MessageRequests;
 import io.activation.ingest.Ingestion;
 import io.activation.platform.NotFoundException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Timestamp;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -250,7 +247,7 @@ public class JourneyEngine {
                 history(live.id, c.id(), true, now, result ? "then" : "else", null);
                 stepId = result ? c.then() : c.otherwise();
             } else if (step instanceof Step.Split s) {
-                int bucket = bucket(live.contactId, live.scenarioId);
+                int bucket = SplitBuckets.bucket(live.contactId, live.scenarioId);
                 int upper = 0;
                 String next = null;
                 String variant = null;
@@ -481,17 +478,6 @@ public class JourneyEngine {
     private boolean exists(String where, Object... args) {
         return Boolean.TRUE.equals(jdbc.queryForObject("select exists(select 1 from journey_instances where " + where
                 + ")", Boolean.class, args));
-    }
-
-    /** A stable bucket 0-99 per contact and scenario: the same contact always lands in the same variant. */
-    static int bucket(long contactId, long scenarioId) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest((contactId + ":" + scenarioId)
-                    .getBytes(StandardCharsets.UTF_8));
-            return (int) Long.remainderUnsigned(ByteBuffer.wrap(hash).getLong(), 100);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String describe(EngineEvent event) {

@@ -103,21 +103,32 @@ public abstract class JourneyApiSupport extends ApiTest {
         return consumer;
     }
 
-    /** The next message requests for a contact on Kafka, polled until {@code count} more arrived. */
-    protected static List<JsonNode> consumeMessages(KafkaConsumer<String, String> consumer, long contactId,
-            int count) {
-        List<ConsumerRecord<String, String>> seen = consumeUntil(consumer, records -> records.stream()
-                .filter(r -> r.key().equals(Long.toString(contactId))).count() >= count, DEADLINE);
-        List<JsonNode> mine = new ArrayList<>();
-        for (ConsumerRecord<String, String> r : seen) {
-            if (r.key().equals(Long.toString(contactId))) {
+    /**
+     * The next message requests for a contact on Kafka, polled until {@code count} more arrived. Records of other
+     * contacts polled meanwhile are kept for later calls.
+     */
+    protected List<JsonNode> consumeMessages(KafkaConsumer<String, String> consumer, long contactId, int count) {
+        List<JsonNode> pending = PENDING.computeIfAbsent(consumer, c -> new java.util.HashMap<>())
+                .computeIfAbsent(Long.toString(contactId), k -> new ArrayList<>());
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (pending.size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out waiting for " + count + " message requests of contact "
+                        + contactId + " on activation.messages; have " + pending);
+            }
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                 JsonNode event = value(r);
                 assertThat(event.get("type").stringValue()).isEqualTo("io.activation.message.requested");
-                mine.add(event.get("data"));
+                PENDING.get(consumer).computeIfAbsent(r.key(), k -> new ArrayList<>()).add(event.get("data"));
             }
         }
-        return mine;
+        List<JsonNode> taken = new ArrayList<>(pending.subList(0, count));
+        pending.subList(0, count).clear();
+        return taken;
     }
+
+    private static final java.util.Map<KafkaConsumer<String, String>, java.util.Map<String, List<JsonNode>>> PENDING =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     protected long contactId(String externalId) {
         return get("/api/v1/contacts/" + externalId).expect(200).json().get("id").longValue();

@@ -16,6 +16,8 @@ import org.springframework.validation.annotation.Validated;
  * @param timerPollInterval how often (real time) the poller looks for due timers
  * @param timerBatchSize timers claimed per poll
  * @param deadLetterTopic where records the engine cannot apply after retries are published
+ * @param appliedRetention how long the ids of applied records are kept to recognise redeliveries; longer than
+ *     the retention of {@code activation.events}, past which Kafka cannot redeliver anyway
  */
 @Validated
 @ConfigurationProperties("activation.journeys")
@@ -24,4 +26,5 @@ public record JourneyProperties(
         @DefaultValue("2") @Min(1) @Max(64) int concurrency,
         @DefaultValue("150ms") Duration timerPollInterval,
         @DefaultValue("200") @Min(1) @Max(10000) int timerBatchSize,
-        @DefaultValue("activation.journeys.dlt") @NotBlank String deadLetterTopic) {}
+        @DefaultValue("activation.journeys.dlt") @NotBlank String deadLetterTopic,
+        @DefaultValue("8d") Duration appliedRetention) {}

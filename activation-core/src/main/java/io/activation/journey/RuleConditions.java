@@ -1,6 +1,5 @@
 package io.activation.journey;
 
-import io.activation.datamodel.AttributeType;
 import io.activation.datamodel.StoredRow;
 import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableSchema;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -29,9 +27,8 @@ import tools.jackson.databind.node.ObjectNode;
  * of attribute comparisons, in a window {@code since: journeyStart}, {@code lastDays: N} or {@code from}/{@code to});
  * {@code exists}; and {@code segment} membership (read from {@code segment_memberships}). Rule kinds outside this
  * subset are reported by {@link #validate}, so a scenario using them cannot be activated until the segment rule
- * compiler is wired in.
+ * compiler is wired in. Registered only when no other {@link ConditionEvaluator} bean exists.
  */
-@Component
 class RuleConditions implements ConditionEvaluator {
 
     private static final Set<String> FUNCTIONS = Set.of("count", "sum", "avg", "min", "max");
@@ -346,10 +343,5 @@ class RuleConditions implements ConditionEvaluator {
             errors.add(new FieldError(path + ".op", "in a row rule the journey evaluator supports "
                     + SQL_OPS.stream().sorted().toList()));
         }
-    }
-
-    /** Whether the type is a point in time (used by windows on the time attribute). */
-    static boolean temporal(AttributeType type) {
-        return type == AttributeType.DATE || type == AttributeType.TIMESTAMP;
     }
 }

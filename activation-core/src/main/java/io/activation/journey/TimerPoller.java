@@ -118,9 +118,20 @@ public class TimerPoller {
         return running;
     }
 
+    /** Forgets applied-record ids older than the retention (a redelivery that old cannot happen). */
+    int forgetApplied() {
+        return jdbc.update("delete from journey_applied where applied_at < ?",
+                Timestamp.from(clock.instant().minus(properties.appliedRetention())));
+    }
+
     private void loop() {
+        long lastCleanup = 0;
         while (running) {
             try {
+                if (System.nanoTime() - lastCleanup > 60_000_000_000L) {
+                    forgetApplied();
+                    lastCleanup = System.nanoTime();
+                }
                 int fired = pollOnce();
                 if (fired < properties.timerBatchSize()) {
                     Thread.sleep(properties.timerPollInterval().toMillis());

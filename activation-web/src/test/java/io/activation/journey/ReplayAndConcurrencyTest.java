@@ -81,6 +81,48 @@ class ReplayAndConcurrencyTest extends EngineTestSupport {
                 + " where i.contact_id = ? and t.status = 'pending'", contactId)).isEqualTo(1);
     }
 
+    @org.springframework.beans.factory.annotation.Autowired
+    org.springframework.transaction.support.TransactionTemplate transactions;
+
+    @Test
+    void aCrashInTheMiddleOfARecordLeavesNoTraceAndTheRetryDoesItOnce() {
+        long scenario = waitThenSend("{\"rule\": \"once_at_a_time\"}");
+        String who = unique("crash");
+        put("/api/v1/contacts/" + who, "{\"firstName\": \"Cy\"}").expect(201);
+        long contactId = contactId(who);
+        triggerFor(scenario, who);
+        long instance = awaitJourney(who, "waiting", "hour").get("id").longValue();
+        runtime.stop();
+        try {
+            clock.advance(Duration.ofMinutes(61));
+            long timerId = count("select id from journey_timers where instance_id = ? and status = 'pending'",
+                    instance);
+            jdbc.update("update journey_timers set status = 'fired' where id = ?", timerId);
+            ObjectNode data = JsonNodeFactory.instance.objectNode();
+            data.put("timerId", timerId);
+            data.put("instanceId", instance);
+            EngineEvent fired = new EngineEvent(TimerPoller.timerEventId(timerId), EngineEvent.TIMER_FIRED,
+                    contactId, data);
+            // The engine gets as far as requesting the message, then the process dies before the commit.
+            transactions.executeWithoutResult(status -> {
+                assertThat(engine.apply(fired)).isTrue();
+                assertThat(count("select count(*) from message_requests where instance_id = ?", instance))
+                        .isEqualTo(1);
+                status.setRollbackOnly();
+            });
+            assertThat(count("select count(*) from message_requests where instance_id = ?", instance)).isZero();
+            assertThat(count("select count(*) from journey_applied where event_id = ?", fired.id())).isZero();
+            jdbc.update("update journey_timers set status = 'pending' where id = ?", timerId);
+        } finally {
+            runtime.start();
+        }
+        // The restarted engine fires the timer again: one request, one history line.
+        awaitJourney(who, "completed", "send");
+        assertThat(messageRequests(who)).hasSize(1);
+        assertThat(count("select count(*) from journey_history where instance_id = ? and outcome = 'requested'",
+                instance)).isEqualTo(1);
+    }
+
     private static ConsumerRecord<String, String> find(KafkaConsumer<String, String> consumer, String eventId) {
         List<ConsumerRecord<String, String>> seen = consumeUntil(consumer, records -> records.stream()
                 .anyMatch(r -> value(r).path("id").asString("").equals(eventId)), DEADLINE);

@@ -115,6 +115,29 @@ class EntryRulesJourneyTest extends JourneyApiSupport {
                 .isEqualTo(3);
     }
 
+    @Test
+    void theTriggerEndpointHonoursIdempotencyKeysAndRefusesWhatItCannotStart() {
+        long scenario = apiScenario("{\"rule\": \"again_after\", \"days\": 1}", "PT1H");
+        String who = contact();
+        String body = "{\"contact\": {\"externalId\": \"" + who + "\"}, \"payload\": {\"order\": \"o-9\"}}";
+        java.util.Map<String, String> key = java.util.Map.of("Idempotency-Key", unique("k"));
+        String first = send("POST", "/api/v1/scenarios/" + scenario + "/trigger", body, ADMIN_KEY, key).expect(202)
+                .json().get("triggerId").stringValue();
+        Response again = send("POST", "/api/v1/scenarios/" + scenario + "/trigger", body, ADMIN_KEY, key)
+                .expect(202);
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.json().get("triggerId").stringValue()).isEqualTo(first);
+        awaitJourney(who, "waiting", "hold");
+        assertThat(journey(journeys(who).get(0).get("id").longValue()).at("/trigger/order").stringValue())
+                .isEqualTo("o-9");
+
+        post("/api/v1/scenarios/" + scenario + "/trigger", "{\"contact\": {\"externalId\": \"" + unique("nobody")
+                + "\"}}").expect(404);
+        post("/api/v1/scenarios/" + scenario + "/trigger", "{\"payload\": {}}").expect(422);
+        post("/api/v1/scenarios/" + scenario + "/pause", null).expect(200);
+        post("/api/v1/scenarios/" + scenario + "/trigger", body).expect(409);
+    }
+
     private static String row(String who, String cart, String status) {
         return """
                 {"contact": {"externalId": "%s"}, "values": {"cart_id": "%s", "status": "%s"}}"""

@@ -37,6 +37,8 @@ class WelcomeAndWinBackJourneyTest extends JourneyApiSupport {
             event(ignorer, signedUp, "{}");
             assertThat(consumeMessages(messages, contactId(reader), 1).get(0).at("/channels/0/template")
                     .stringValue()).isEqualTo(welcome);
+            assertThat(consumeMessages(messages, contactId(ignorer), 1).get(0).get("stepId").stringValue())
+                    .isEqualTo("welcome");
             awaitJourney(reader, "waiting", "opened?");
             awaitJourney(ignorer, "waiting", "opened?");
 

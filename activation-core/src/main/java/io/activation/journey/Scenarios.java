@@ -216,8 +216,10 @@ public class Scenarios {
         if (to.isEmpty() || to.get().activatedAt() == null) {
             errors.add(new FieldError("toVersion", "must be a version that has been active"));
         }
-        if (findVersion(id, fromVersion).isEmpty()) {
-            errors.add(new FieldError("fromVersion", "scenario " + id + " has no version " + fromVersion));
+        Optional<ScenarioVersion> from0 = findVersion(id, fromVersion);
+        if (from0.isEmpty() || from0.get().activatedAt() == null) {
+            errors.add(new FieldError("fromVersion", "must be a version of scenario " + id + " that has been"
+                    + " active"));
         }
         if (!errors.isEmpty()) {
             throw new InvalidInputException(errors);

@@ -55,6 +55,18 @@ public abstract class JourneyApiSupport extends ApiTest {
                 """.formatted(type, externalId, properties)).expect(202);
     }
 
+    @org.springframework.beans.factory.annotation.Autowired
+    private org.springframework.jdbc.core.JdbcTemplate journeyJdbc;
+
+    /** Records an event and waits until the engine has applied it. */
+    protected void eventApplied(String externalId, String type, String properties) {
+        String id = post("/api/v1/events", """
+                {"type": "%s", "contact": {"externalId": "%s"}, "properties": %s}
+                """.formatted(type, externalId, properties)).expect(202).json().get("eventId").stringValue();
+        await("event " + id + " applied", () -> journeyJdbc.queryForObject(
+                "select count(*) from journey_applied where event_id = ?::uuid", Long.class, id), n -> n == 1);
+    }
+
     /** Polls until the value satisfies the condition (effects travel through Kafka), or fails at the deadline. */
     protected static <T> T await(String what, Supplier<T> value, Predicate<T> condition) {
         long deadline = System.nanoTime() + DEADLINE.toNanos();

@@ -58,6 +58,37 @@ class OtherTriggersTest extends EngineTestSupport {
                 .containsExactlyInAnyOrder(onConsent, onSegment);
     }
 
+    @Test
+    void aReferenceChangeAnnouncedForAWishlistRowStartsTheRowTriggerOfTheLinkingTable() throws Exception {
+        String wishlist = defineTable("""
+                {"name": "%s", "kind": "linked", "businessKey": "wishlist_item_id",
+                 "attributes": [{"name": "wishlist_item_id", "type": "text"}, {"name": "stock_code", "type": "text"}]}
+                """.formatted(unique("wishlist_items")));
+        String template = template("email");
+        activeScenario("""
+                {"name": "Price drop", "entry": {"rule": "once_per_trigger_row"},
+                 "trigger": {"type": "row", "table": "%s", "on": ["reference-changed"]},
+                 "steps": [{"id": "tell", "send": {"channels": [{"channel": "email", "template": "%s"}]}}]}
+                """.formatted(wishlist, template));
+        String who = unique("wisher");
+        post("/api/v1/tables/" + wishlist + "/rows", """
+                {"contact": {"externalId": "%s"}, "values": {"wishlist_item_id": "w1", "stock_code": "p1"}}"""
+                .formatted(who)).expect(201);
+        long id = contactId(who);
+        String data = """
+                {"contactId": %d, "table": "%s", "key": "w1", "rowId": 1, "values": {"stock_code": "p1"},
+                 "reference": {"table": "products", "key": "p1", "values": {"unit_price": 8},
+                               "previous": {"unit_price": 10}, "changed": ["unit_price"]}}"""
+                .formatted(id, wishlist);
+        publish(id, "io.activation.row.reference-changed", data);
+        publish(id, "io.activation.row.reference-changed", data);
+        marker(who);
+        assertThat(messageRequests(who)).hasSize(1);
+        JsonNode journey = journey(journeys(who).get(0).get("id").longValue());
+        assertThat(journey.get("triggerKey").stringValue()).isEqualTo(wishlist + ":w1");
+        assertThat(journey.at("/trigger/reference/previous/unit_price").intValue()).isEqualTo(10);
+    }
+
     private void publish(long contactId, String type, String data) throws Exception {
         String event = """
                 {"specversion": "1.0", "id": "%s", "source": "/activation/test", "type": "%s",

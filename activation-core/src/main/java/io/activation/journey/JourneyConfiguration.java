@@ -11,10 +11,10 @@ import java.time.Clock;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -43,7 +43,7 @@ class JourneyConfiguration {
 
     @Bean
     @ConditionalOnRole(Role.ENGINE)
-    JourneyEngineRuntime journeyEngineRuntime(JourneyEngine engine, KafkaProperties kafka, IngestProperties ingest,
+    JourneyEngineRuntime journeyEngineRuntime(JourneyEngine engine, ConsumerFactory<?, ?> kafka, IngestProperties ingest,
             JourneyProperties properties, KafkaTemplate<String, String> template, TimerPoller poller) {
         return new JourneyEngineRuntime(engine, kafka, ingest, properties, template, poller, "journey-engine");
     }

@@ -6,8 +6,8 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
@@ -17,7 +17,8 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.FixedBackOff;
 
 /**
- * One engine instance: a consumer of the engine's group on {@code activation.events} plus a timer poller. The
+ * One engine instance (consumer settings from Spring Boot's consumer factory, so {@code spring.kafka.*} and service
+ * connections apply; group, deserialisers and commits are the engine's own): a consumer of the engine's group on {@code activation.events} plus a timer poller. The
  * application runs one; {@link #newInstance} makes more (several engine instances in one process, as a test of
  * rebalancing does). Offsets are committed after each record's transaction, so a crash replays at most the records
  * in flight, which the engine recognises as applied.
@@ -25,7 +26,7 @@ import org.springframework.util.backoff.FixedBackOff;
 public class JourneyEngineRuntime implements SmartLifecycle {
 
     private final JourneyEngine engine;
-    private final KafkaProperties kafka;
+    private final ConsumerFactory<?, ?> kafka;
     private final IngestProperties ingest;
     private final JourneyProperties properties;
     private final KafkaTemplate<String, String> template;
@@ -33,7 +34,7 @@ public class JourneyEngineRuntime implements SmartLifecycle {
     private final String name;
     private volatile ConcurrentMessageListenerContainer<String, String> container;
 
-    JourneyEngineRuntime(JourneyEngine engine, KafkaProperties kafka, IngestProperties ingest,
+    JourneyEngineRuntime(JourneyEngine engine, ConsumerFactory<?, ?> kafka, IngestProperties ingest,
             JourneyProperties properties, KafkaTemplate<String, String> template, TimerPoller poller, String name) {
         this.engine = engine;
         this.kafka = kafka;
@@ -54,7 +55,7 @@ public class JourneyEngineRuntime implements SmartLifecycle {
         if (container != null && container.isRunning()) {
             return;
         }
-        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        Map<String, Object> config = new HashMap<>(kafka.getConfigurationProperties());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.consumerGroup());
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);

@@ -1,0 +1,50 @@
+package io.activation.journey;
+
+import io.activation.contact.Contacts;
+import io.activation.datamodel.TableCatalog;
+import io.activation.ingest.ChangeEvents;
+import io.activation.ingest.IngestProperties;
+import io.activation.ingest.Outbox;
+import io.activation.platform.ConditionalOnRole;
+import io.activation.platform.Role;
+import java.time.Clock;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(JourneyProperties.class)
+class JourneyConfiguration {
+
+    @Bean
+    NewTopic journeysDeadLetterTopic(JourneyProperties properties) {
+        return new NewTopic(properties.deadLetterTopic(), 1, (short) 1);
+    }
+
+    /** The condition evaluator journeys ship with; a bean of the segment rule compiler replaces it. */
+    @Bean
+    @ConditionalOnMissingBean(ConditionEvaluator.class)
+    ConditionEvaluator ruleConditions(JdbcTemplate jdbc, TableCatalog catalog, Contacts contacts) {
+        return new RuleConditions(jdbc, catalog, contacts);
+    }
+
+    @Bean
+    @ConditionalOnRole(Role.ENGINE)
+    TimerPoller timerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events,
+            Clock clock, JourneyProperties properties) {
+        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties);
+    }
+
+    @Bean
+    @ConditionalOnRole(Role.ENGINE)
+    JourneyEngineRuntime journeyEngineRuntime(JourneyEngine engine, ConsumerFactory<?, ?> kafka, IngestProperties ingest,
+            JourneyProperties properties, KafkaTemplate<String, String> template, TimerPoller poller) {
+        return new JourneyEngineRuntime(engine, kafka, ingest, properties, template, poller, "journey-engine");
+    }
+}

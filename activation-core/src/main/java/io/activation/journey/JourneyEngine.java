@@ -1,0 +1,266 @@
+package io.activation.journey;
+
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Applies one record of a contact's lane in one transaction: the contact is locked (so even two engine instances
+ * briefly sharing a partition during a rebalance apply its records one after the other), the record's id is
+ * recorded (a replay finds it and does nothing), then exit rules, waiting journeys, and triggers with their entry
+ * rules, advancing every journey until it waits or ends. Every effect is keyed by journey, step and occurrence.
+ */
+@Service
+public class JourneyEngine {
+
+    private static final Logger log = LoggerFactory.getLogger(JourneyEngine.class);
+    private static final int MAX_STEPS_PER_RECORD = 200;
+
+    private final Journeys journeys;
+    private final ScenarioCache scenarios;
+    private final ConditionEvaluator conditions;
+    private final StepEffects effects;
+    private final Clock clock;
+
+    JourneyEngine(Journeys journeys, ScenarioCache scenarios, ConditionEvaluator conditions, StepEffects effects,
+            Clock clock) {
+        this.journeys = journeys;
+        this.scenarios = scenarios;
+        this.conditions = conditions;
+        this.effects = effects;
+        this.clock = clock;
+    }
+
+    /** Applies the record; false when it had been applied before (a replay) or its contact no longer exists. */
+    @Transactional
+    public boolean apply(EngineEvent event) {
+        if (!journeys.lockContact(event.contactId())) {
+            return false;
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        if (!journeys.markApplied(event.id(), now)) {
+            log.debug("Record {} was applied before; skipped", event.id());
+            return false;
+        }
+        if (event.type().equals(EngineEvent.TIMER_FIRED)) {
+            timerFired(event.data().path("timerId").asLong(), now);
+            return true;
+        }
+        for (Journey j : journeys.liveOf(event.contactId())) {
+            Integer exit = exitRule(j, event);
+            if (exit != null) {
+                end(j, Journey.Status.EXITED, "exit rule " + exit + " matched " + describe(event), now);
+            } else if (j.status == Journey.Status.WAITING && j.step() instanceof Step.WaitForEvent w
+                    && event.type().equals(EngineEvent.EVENT_RECORDED)
+                    && w.eventType().equals(event.data().path("eventType").asString())
+                    && JsonRules.matches(w.where(), event.data().path("properties"))) {
+                journeys.cancelTimer(j.stopWaiting());
+                journeys.history(j.id, w.id(), false, now, "event", w.eventType() + " received");
+                run(j, w.onEvent(), now);
+            }
+        }
+        for (Scenario s : journeys.activeScenarios()) {
+            ScenarioDefinition d = scenarios.definition(s.id(), s.activeVersion());
+            d.trigger().match(event, s.id()).ifPresent(match -> enter(s, d, event, match, now));
+        }
+        return true;
+    }
+
+    private void timerFired(long timerId, Instant now) {
+        Long journeyId = journeys.takeFiredTimer(timerId);
+        Journey j = journeyId == null ? null : journeys.liveById(journeyId);
+        if (j == null || !j.waitingOn(timerId)) {
+            return; // cancelled, taken before, or a stale timer of a journey that has moved on
+        }
+        j.stopWaiting();
+        Step at = j.step();
+        if (j.status == Journey.Status.HELD) {
+            journeys.history(j.id, j.currentStep, false, now, "resumed", "scenario resumed");
+            run(j, j.currentStep, now);
+        } else if (at instanceof Step.Wait w) {
+            journeys.history(j.id, w.id(), false, now, "waited", "waited " + w.duration());
+            run(j, w.next(), now);
+        } else if (at instanceof Step.WaitUntil w) {
+            journeys.history(j.id, w.id(), false, now, "waited", "reached " + w.time() + " local");
+            run(j, w.next(), now);
+        } else if (at instanceof Step.WaitForEvent w) {
+            journeys.history(j.id, w.id(), false, now, "timeout", "no " + w.eventType() + " within " + w.timeout());
+            run(j, w.onTimeout(), now);
+        } else {
+            log.warn("Timer {} of journey {} fired at non-waiting step {}", timerId, j.id, at.id());
+        }
+    }
+
+    private void enter(Scenario s, ScenarioDefinition d, EngineEvent event, Trigger.Match match, Instant now) {
+        long contactId = event.contactId();
+        EntryRule rule = d.entry();
+        boolean refused = switch (rule.kind()) {
+            case ONCE_EVER -> journeys.exists("scenario_id = ? and contact_id = ?", s.id(), contactId);
+            case ONCE_AT_A_TIME -> journeys.exists("scenario_id = ? and contact_id = ? and ended_at is null", s.id(),
+                    contactId);
+            case AGAIN_AFTER -> journeys.exists("scenario_id = ? and contact_id = ? and (ended_at is null"
+                    + " or started_at > ?)", s.id(), contactId, Journeys.ts(now.minus(rule.days(), ChronoUnit.DAYS)));
+            case ONCE_PER_TRIGGER_ROW -> match.triggerKey() == null
+                    || journeys.exists("scenario_id = ? and trigger_key = ?", s.id(), match.triggerKey());
+        };
+        if (refused) {
+            log.debug("Contact {} not entered into scenario {}: entry rule {}", contactId, s.id(), rule.kind());
+            return;
+        }
+        String triggerKey = rule.kind() == EntryRule.Kind.ONCE_PER_TRIGGER_ROW ? match.triggerKey() : null;
+        Journey j = journeys.start(s, d, contactId, triggerKey, match.data(), now);
+        journeys.history(j.id, null, false, now, "started", "version " + j.version + ", " + describe(event));
+        run(j, d.start(), now);
+    }
+
+    /** Executes steps from {@code stepId} until the journey waits, is held, or ends. */
+    private void run(Journey j, String stepId, Instant now) {
+        boolean paused = journeys.paused(j.scenarioId);
+        for (int executed = 0; ; executed++) {
+            if (stepId == null) {
+                end(j, Journey.Status.COMPLETED, "no next step", now);
+                return;
+            }
+            if (paused) {
+                j.hold(stepId);
+                journeys.save(j, now);
+                journeys.history(j.id, stepId, false, now, "held", "scenario paused");
+                return;
+            }
+            if (executed >= MAX_STEPS_PER_RECORD) {
+                end(j, Journey.Status.EXITED, "more than " + MAX_STEPS_PER_RECORD + " steps without waiting", now);
+                return;
+            }
+            String key = j.enter(stepId);
+            Step step = j.step();
+            if (step instanceof Step.Wait w) {
+                waitAt(j, now.plus(w.duration()), null, now, "waiting " + w.duration());
+                return;
+            } else if (step instanceof Step.WaitUntil w) {
+                Instant due = waitUntilDue(j, w, now);
+                if (due != null && due.isAfter(now)) {
+                    waitAt(j, due, null, now, "waiting until " + due);
+                    return;
+                }
+                journeys.history(j.id, w.id(), true, now, "passed", due == null ? "no date to wait for"
+                        : "the moment " + due + " has passed");
+                stepId = w.next();
+            } else if (step instanceof Step.WaitForEvent w) {
+                waitAt(j, now.plus(w.timeout()), w.eventType(), now, "waiting for " + w.eventType() + " up to "
+                        + w.timeout());
+                return;
+            } else if (step instanceof Step.Condition c) {
+                boolean result = conditions.test(c.rule(), new ConditionEvaluator.Subject(j.contactId, j.startedAt,
+                        now));
+                journeys.history(j.id, c.id(), true, now, result ? "then" : "else", null);
+                stepId = result ? c.then() : c.otherwise();
+            } else if (step instanceof Step.Split s) {
+                int bucket = SplitBuckets.bucket(j.contactId, j.scenarioId);
+                Step.Split.Variant chosen = variant(s, bucket);
+                if (chosen == null) {
+                    journeys.history(j.id, s.id(), true, now, "holdout", "bucket " + bucket);
+                    end(j, Journey.Status.EXITED, "holdout", now);
+                    return;
+                }
+                journeys.history(j.id, s.id(), true, now, "variant " + chosen.name(), "bucket " + bucket);
+                stepId = chosen.next();
+            } else if (step instanceof Step.Send s) {
+                record(j, s.id(), effects.send(j, s, key, now), now);
+                stepId = s.next();
+            } else if (step instanceof Step.UpdateContact u) {
+                record(j, u.id(), effects.updateContact(j, u, key, now), now);
+                stepId = u.next();
+            } else if (step instanceof Step.UpdateRow u) {
+                record(j, u.id(), effects.updateRow(j, u, key, now), now);
+                stepId = u.next();
+            } else if (step instanceof Step.Action a) {
+                record(j, a.id(), effects.action(j, a, key, now), now);
+                stepId = a.next();
+            } else if (step instanceof Step.Exit e) {
+                journeys.history(j.id, e.id(), true, now, "exit", null);
+                end(j, Journey.Status.EXITED, "exit step '" + e.id() + "'", now);
+                return;
+            }
+        }
+    }
+
+    private static Step.Split.Variant variant(Step.Split s, int bucket) {
+        int upper = 0;
+        for (Step.Split.Variant v : s.variants()) {
+            upper += v.percent();
+            if (bucket < upper) {
+                return v;
+            }
+        }
+        return null; // the holdout
+    }
+
+    private void record(Journey j, String stepId, StepEffects.Outcome outcome, Instant now) {
+        journeys.history(j.id, stepId, true, now, outcome.outcome(), outcome.reason());
+    }
+
+    private void waitAt(Journey j, Instant due, String eventType, Instant now, String reason) {
+        j.waitOn(journeys.createTimer(j, j.currentStep, due), eventType);
+        journeys.save(j, now);
+        journeys.history(j.id, j.currentStep, true, now, "waiting", reason);
+    }
+
+    private void end(Journey j, Journey.Status outcome, String reason, Instant now) {
+        journeys.cancelTimer(j.end(outcome));
+        journeys.save(j, now);
+        journeys.history(j.id, j.currentStep, false, now, j.statusName(), reason);
+    }
+
+    private Instant waitUntilDue(Journey j, Step.WaitUntil w, Instant now) {
+        Map<String, Object> contact = journeys.contactRow(j.contactId);
+        ZoneId zone = w.zone() != null ? w.zone() : j.definition.timeZone();
+        Object tz = contact.get("time_zone");
+        if (tz != null) {
+            try {
+                zone = ZoneId.of(tz.toString());
+            } catch (DateTimeException e) {
+                log.debug("Contact {} has an unreadable time zone {}; using {}", j.contactId, tz, zone);
+            }
+        }
+        if (w.dateAttribute() != null) {
+            Object date = contact.get(w.dateAttribute());
+            if (date == null) {
+                return null;
+            }
+            LocalDate d = date instanceof java.sql.Date sql ? sql.toLocalDate() : LocalDate.parse(date.toString());
+            return WaitUntilPolicy.on(d, zone, w.time());
+        }
+        return WaitUntilPolicy.next(now, zone, w.time(), w.weekdays());
+    }
+
+    private static Integer exitRule(Journey j, EngineEvent event) {
+        List<Trigger> exits = j.definition.exits();
+        for (int i = 0; i < exits.size(); i++) {
+            if (exits.get(i).match(event, j.scenarioId).isPresent()) {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    private static String describe(EngineEvent event) {
+        JsonNode d = event.data();
+        String detail = switch (event.type()) {
+            case EngineEvent.EVENT_RECORDED -> " " + d.path("eventType").asString();
+            case EngineEvent.ROW_CREATED, EngineEvent.ROW_UPDATED, EngineEvent.REFERENCE_CHANGED -> " "
+                    + d.path("table").asString() + "/" + d.path("key").asString();
+            default -> "";
+        };
+        return event.type() + detail + " (" + event.id() + ")";
+    }
+}

@@ -1,0 +1,30 @@
+package io.activation.journey;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Journey engine settings ({@code activation.journeys.*}).
+ *
+ * @param consumerGroup the Kafka consumer group of the engine instances
+ * @param concurrency consumers per engine instance (at most the partitions of {@code activation.events} are busy)
+ * @param timerPollInterval how often (real time) the poller looks for due timers
+ * @param timerBatchSize timers claimed per poll
+ * @param deadLetterTopic where records the engine cannot apply after retries are published
+ * @param appliedRetention how long the ids of applied records are kept to recognise redeliveries; longer than
+ *     the retention of {@code activation.events}, past which Kafka cannot redeliver anyway
+ */
+@Validated
+@ConfigurationProperties("activation.journeys")
+public record JourneyProperties(
+        @DefaultValue("activation-journeys") @NotBlank String consumerGroup,
+        @DefaultValue("2") @Min(1) @Max(64) int concurrency,
+        @DefaultValue("150ms") Duration timerPollInterval,
+        @DefaultValue("200") @Min(1) @Max(10000) int timerBatchSize,
+        @DefaultValue("activation.journeys.dlt") @NotBlank String deadLetterTopic,
+        @DefaultValue("8d") Duration appliedRetention) {}

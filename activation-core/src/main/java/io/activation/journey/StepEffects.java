@@ -1,0 +1,140 @@
+package io.activation.journey;
+
+import io.activation.contact.ContactRef;
+import io.activation.datamodel.RowResult;
+import io.activation.datamodel.TableCatalog;
+import io.activation.datamodel.TableSchema;
+import io.activation.delivery.MessageRequest;
+import io.activation.delivery.MessageRequests;
+import io.activation.ingest.Ingestion;
+import io.activation.platform.NotFoundException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The steps with effects outside the journey: message requests, contact and row updates (through {@link Ingestion},
+ * so they publish change events like any write), plug-in actions. Each is keyed by the visit's effect key, so a
+ * replayed step does nothing. Each returns the outcome for the history.
+ */
+@Component
+class StepEffects {
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-zA-Z0-9_.]+)}");
+    private static final String ORIGIN = "journeys";
+
+    private final MessageRequests messages;
+    private final Ingestion ingestion;
+    private final TableCatalog catalog;
+    private final Journeys journeys;
+    private final ScenarioValidator validator;
+    private final JdbcTemplate jdbc;
+
+    StepEffects(MessageRequests messages, Ingestion ingestion, TableCatalog catalog, Journeys journeys,
+            ScenarioValidator validator, JdbcTemplate jdbc) {
+        this.messages = messages;
+        this.ingestion = ingestion;
+        this.catalog = catalog;
+        this.journeys = journeys;
+        this.validator = validator;
+        this.jdbc = jdbc;
+    }
+
+    /** Outcome and reason of a step, for the history. */
+    record Outcome(String outcome, String reason) {}
+
+    Outcome send(Journey j, Step.Send s, String key, Instant now) {
+        var request = messages.request(new MessageRequest(null, key, j.contactId, j.scenarioId, j.version, j.id,
+                s.id(), s.channels(), j.definition.priority(), null, now));
+        return request.map(r -> new Outcome("requested", "message request " + r.id()))
+                .orElseGet(() -> new Outcome("duplicate", "request " + key + " existed"));
+    }
+
+    Outcome updateContact(Journey j, Step.UpdateContact u, String key, Instant now) {
+        if (!journeys.claimEffect(key, now)) {
+            return new Outcome("duplicate", key);
+        }
+        String externalId = jdbc.queryForObject("select external_id from contacts where id = ?", String.class,
+                j.contactId);
+        if (externalId == null) {
+            return new Outcome("skipped", "the contact has no external id");
+        }
+        ObjectNode values = resolve(u.attributes(), j);
+        values.put("external_id", externalId);
+        RowResult result = ingestion.upsertContacts(List.of(values), ORIGIN).get(0);
+        return result.accepted() ? new Outcome("contact " + result.status().name().toLowerCase(Locale.ROOT), null)
+                : new Outcome("rejected", result.errors().toString());
+    }
+
+    Outcome updateRow(Journey j, Step.UpdateRow u, String key, Instant now) {
+        if (!journeys.claimEffect(key, now)) {
+            return new Outcome("duplicate", key);
+        }
+        TableSchema table;
+        try {
+            // Checked here, outside Ingestion's transaction boundary, so an unknown table (dropped since the
+            // scenario was activated) does not mark the engine's transaction rollback-only.
+            table = catalog.schema(u.table());
+        } catch (NotFoundException e) {
+            return new Outcome("rejected", e.getMessage());
+        }
+        ContactRef owner = table.belongsToContact() ? ContactRef.internal(j.contactId) : null;
+        RowResult result = ingestion.upsertRows(table.name(), List.of(new Ingestion.RowInput(owner,
+                resolve(u.values(), j))), ORIGIN).get(0);
+        return result.accepted() ? new Outcome("row " + result.status().name().toLowerCase(Locale.ROOT),
+                u.table() + "/" + result.row().key(table)) : new Outcome("rejected", result.errors().toString());
+    }
+
+    Outcome action(Journey j, Step.Action a, String key, Instant now) {
+        String outcome = validator.action(a.kind()).execute(new StepAction.Context(j.contactId, j.scenarioId,
+                j.version, j.id, a.id(), key, j.startedAt, j.triggerData, now), a.settings());
+        return new Outcome(outcome, null);
+    }
+
+    /** Replaces placeholders in string values: ${instance.id}, ${contact.id}, ${trigger.key}, ${trigger.<path>}. */
+    private static ObjectNode resolve(ObjectNode template, Journey j) {
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        for (Map.Entry<String, JsonNode> e : template.properties()) {
+            JsonNode v = e.getValue();
+            if (v.isString()) {
+                Matcher m = PLACEHOLDER.matcher(v.asString());
+                StringBuilder sb = new StringBuilder();
+                while (m.find()) {
+                    m.appendReplacement(sb, Matcher.quoteReplacement(placeholder(m.group(1), j)));
+                }
+                m.appendTail(sb);
+                out.put(e.getKey(), sb.toString());
+            } else {
+                out.set(e.getKey(), v);
+            }
+        }
+        return out;
+    }
+
+    private static String placeholder(String name, Journey j) {
+        return switch (name) {
+            case "instance.id" -> Long.toString(j.id);
+            case "contact.id" -> Long.toString(j.contactId);
+            case "scenario.id" -> Long.toString(j.scenarioId);
+            case "trigger.key" -> j.triggerData.path("key").asString("");
+            default -> {
+                if (name.startsWith("trigger.")) {
+                    JsonNode node = j.triggerData;
+                    for (String part : name.substring("trigger.".length()).split("\\.")) {
+                        node = node.path(part);
+                    }
+                    yield node.isMissingNode() || node.isNull() ? "" : node.asString();
+                }
+                yield "";
+            }
+        };
+    }
+}

@@ -1,0 +1,154 @@
+package io.activation.journey;
+
+import io.activation.ingest.ChangeEvents;
+import io.activation.ingest.Outbox;
+import io.activation.ingest.OutboxMessage;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Claims due timers ({@code FOR UPDATE SKIP LOCKED}, so pollers of several engine instances share the work) and, in
+ * the same transaction, marks them fired and appends a {@code timer-fired} event keyed by the contact to the
+ * outbox: the timer then reaches the engine through the contact's partition, after the contact's earlier events.
+ * The event id derives from the timer id, so a timer can never fire twice as two different events.
+ */
+public class TimerPoller {
+
+    private static final Logger log = LoggerFactory.getLogger(TimerPoller.class);
+
+    private record Due(long id, long instanceId, long contactId, String stepId) {}
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transactions;
+    private final Outbox outbox;
+    private final ChangeEvents events;
+    private final Clock clock;
+    private final JourneyProperties properties;
+    private volatile boolean running;
+    private volatile Thread worker;
+
+    TimerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events, Clock clock,
+            JourneyProperties properties) {
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.outbox = outbox;
+        this.events = events;
+        this.clock = clock;
+        this.properties = properties;
+    }
+
+    /** A poller of another engine instance in this process, sharing the database. */
+    TimerPoller copy() {
+        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties);
+    }
+
+    /** Fires what is due now; returns how many timers fired. */
+    public int pollOnce() {
+        Integer fired = transactions.execute(status -> {
+            Timestamp now = Timestamp.from(clock.instant());
+            List<Due> due = jdbc.query("""
+                    select id, instance_id, contact_id, step_id from journey_timers
+                    where status = 'pending' and due_at <= ? order by due_at limit ? for update skip locked""",
+                    (rs, n) -> new Due(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4)), now,
+                    properties.timerBatchSize());
+            if (due.isEmpty()) {
+                return 0;
+            }
+            List<OutboxMessage> messages = new ArrayList<>(due.size());
+            Long[] ids = new Long[due.size()];
+            for (int i = 0; i < due.size(); i++) {
+                Due d = due.get(i);
+                ids[i] = d.id();
+                ObjectNode data = JsonNodeFactory.instance.objectNode();
+                data.put("timerId", d.id());
+                data.put("instanceId", d.instanceId());
+                data.put("contactId", d.contactId());
+                data.put("stepId", d.stepId());
+                messages.add(events.event(EngineEvent.TIMER_FIRED, d.contactId(), "journeys/" + d.instanceId(),
+                        "journeys", data, timerEventId(d.id())));
+            }
+            jdbc.update("update journey_timers set status = 'fired', fired_at = ? where id = any(?)", now,
+                    jdbc.execute((java.sql.Connection c) -> c.createArrayOf("bigint", ids)));
+            outbox.append(messages);
+            return due.size();
+        });
+        return fired == null ? 0 : fired;
+    }
+
+    /** The id of the event announcing a timer: the same for every attempt. */
+    static UUID timerEventId(long timerId) {
+        return UUID.nameUUIDFromBytes(("journey-timer:" + timerId).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        worker = new Thread(this::loop, "journey-timers");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    public synchronized void stop() {
+        running = false;
+        Thread t = worker;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        worker = null;
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Forgets applied-record ids older than the retention (a redelivery that old cannot happen). */
+    int forgetApplied() {
+        return jdbc.update("delete from journey_applied where applied_at < ?",
+                Timestamp.from(clock.instant().minus(properties.appliedRetention())));
+    }
+
+    private void loop() {
+        long lastCleanup = 0;
+        while (running) {
+            try {
+                if (System.nanoTime() - lastCleanup > 60_000_000_000L) {
+                    forgetApplied();
+                    lastCleanup = System.nanoTime();
+                }
+                int fired = pollOnce();
+                if (fired < properties.timerBatchSize()) {
+                    Thread.sleep(properties.timerPollInterval().toMillis());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                log.warn("Timer poll failed, retrying: {}", e.toString());
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -22,4 +22,8 @@ public record EngineEvent(UUID id, String type, long contactId, JsonNode data) {
     public static final String TIMER_FIRED = "io.activation.journey.timer-fired";
     /** Published by the trigger endpoint: an API call starts a scenario for a contact. */
     public static final String TRIGGERED = "io.activation.journey.triggered";
+    /** Published by the trigger scheduler: an occurrence of a scenario's date trigger has come for a contact. */
+    public static final String DATE_REACHED = "io.activation.journey.date-reached";
+    /** Published by the trigger scheduler: an occurrence of a scenario's schedule, for one segment member. */
+    public static final String SCHEDULED = "io.activation.journey.scheduled";
 }

@@ -18,6 +18,10 @@ import org.springframework.validation.annotation.Validated;
  * @param deadLetterTopic where records the engine cannot apply after retries are published
  * @param appliedRetention how long the ids of applied records are kept to recognise redeliveries; longer than
  *     the retention of {@code activation.events}, past which Kafka cannot redeliver anyway
+ * @param schedulePollInterval how often (real time) date and schedule triggers are compared with the clock
+ * @param schedulePageSize occurrences (date) or segment members (schedule) announced per transaction
+ * @param scheduleCatchUp how far back date occurrences are still announced after the scheduler did not run
+ *     (engine down); older ones are skipped
  */
 @Validated
 @ConfigurationProperties("activation.journeys")
@@ -27,4 +31,7 @@ public record JourneyProperties(
         @DefaultValue("150ms") Duration timerPollInterval,
         @DefaultValue("200") @Min(1) @Max(10000) int timerBatchSize,
         @DefaultValue("activation.journeys.dlt") @NotBlank String deadLetterTopic,
-        @DefaultValue("8d") Duration appliedRetention) {}
+        @DefaultValue("8d") Duration appliedRetention,
+        @DefaultValue("5s") Duration schedulePollInterval,
+        @DefaultValue("500") @Min(1) @Max(10000) int schedulePageSize,
+        @DefaultValue("7d") Duration scheduleCatchUp) {}

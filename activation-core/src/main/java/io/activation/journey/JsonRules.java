@@ -16,17 +16,32 @@ public final class JsonRules {
 
     static final Set<String> OPS = Set.of("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains",
             "starts_with", "is_null", "is_not_null", "between");
+    /**
+     * Operators that compare a value with its value before the change (row and contact triggers only):
+     * {@code changed}, {@code increased}, {@code decreased} (numbers), {@code became} (now equal to {@code value},
+     * before not).
+     */
+    static final Set<String> CHANGE_OPS = Set.of("changed", "increased", "decreased", "became");
 
     private JsonRules() {}
 
     /** Whether the values satisfy the rule; a null rule matches everything. */
     public static boolean matches(JsonNode rule, JsonNode values) {
+        return matches(rule, values, values);
+    }
+
+    /**
+     * Whether the values satisfy the rule, where change operators and {@code {"previous": <rule>}} read
+     * {@code previous}: the complete values before the change (equal to {@code values} when nothing changed, an
+     * empty object for a created row).
+     */
+    public static boolean matches(JsonNode rule, JsonNode values, JsonNode previous) {
         if (rule == null || rule.isNull() || rule.isMissingNode()) {
             return true;
         }
         if (rule.has("and")) {
             for (JsonNode r : rule.get("and")) {
-                if (!matches(r, values)) {
+                if (!matches(r, values, previous)) {
                     return false;
                 }
             }
@@ -34,17 +49,41 @@ public final class JsonRules {
         }
         if (rule.has("or")) {
             for (JsonNode r : rule.get("or")) {
-                if (matches(r, values)) {
+                if (matches(r, values, previous)) {
                     return true;
                 }
             }
             return false;
         }
         if (rule.has("not")) {
-            return !matches(rule.get("not"), values);
+            return !matches(rule.get("not"), values, previous);
         }
-        return compare(rule.path("op").asString(), values == null ? null : values.get(rule.path("attribute")
-                .asString()), rule.get("value"));
+        if (rule.has("previous")) {
+            return matches(rule.get("previous"), previous, previous);
+        }
+        String op = rule.path("op").asString();
+        String attribute = rule.path("attribute").asString();
+        JsonNode now = values == null ? null : values.get(attribute);
+        if (CHANGE_OPS.contains(op)) {
+            return changed(op, now, previous == null ? null : previous.get(attribute), rule.get("value"));
+        }
+        return compare(op, now, rule.get("value"));
+    }
+
+    private static boolean changed(String op, JsonNode now, JsonNode before, JsonNode expected) {
+        boolean hadNone = before == null || before.isNull() || before.isMissingNode();
+        boolean hasNone = now == null || now.isNull() || now.isMissingNode();
+        boolean same = hadNone ? hasNone : !hasNone && equal(now, before);
+        return switch (op) {
+            case "changed" -> !same;
+            case "became" -> !same && compare("eq", now, expected);
+            case "increased", "decreased" -> {
+                BigDecimal a = hasNone ? null : number(now);
+                BigDecimal b = hadNone ? null : number(before);
+                yield a != null && b != null && (op.equals("increased") ? a.compareTo(b) > 0 : a.compareTo(b) < 0);
+            }
+            default -> false;
+        };
     }
 
     /** Compares one actual value with the rule's value by the operator. */
@@ -97,11 +136,18 @@ public final class JsonRules {
     /** Structural problems of a rule: unknown operators, missing values. Paths are under {@code path}. */
     static List<FieldError> problems(JsonNode rule, String path) {
         List<FieldError> errors = new ArrayList<>();
-        check(rule, path, errors);
+        check(rule, path, false, errors);
         return errors;
     }
 
-    private static void check(JsonNode rule, String path, List<FieldError> errors) {
+    /** As {@link #problems(JsonNode, String)}, also allowing change operators and {@code previous}. */
+    static List<FieldError> changeProblems(JsonNode rule, String path) {
+        List<FieldError> errors = new ArrayList<>();
+        check(rule, path, true, errors);
+        return errors;
+    }
+
+    private static void check(JsonNode rule, String path, boolean changes, List<FieldError> errors) {
         if (rule == null || !rule.isObject()) {
             errors.add(new FieldError(path, "must be a rule object"));
             return;
@@ -114,21 +160,33 @@ public final class JsonRules {
                     return;
                 }
                 for (int i = 0; i < list.size(); i++) {
-                    check(list.get(i), path + "." + group + "[" + i + "]", errors);
+                    check(list.get(i), path + "." + group + "[" + i + "]", changes, errors);
                 }
                 return;
             }
         }
         if (rule.has("not")) {
-            check(rule.get("not"), path + ".not", errors);
+            check(rule.get("not"), path + ".not", changes, errors);
+            return;
+        }
+        if (changes && rule.has("previous")) {
+            check(rule.get("previous"), path + ".previous", false, errors);
             return;
         }
         if (!rule.path("attribute").isString()) {
             errors.add(new FieldError(path + ".attribute", "is required"));
         }
         String op = rule.path("op").asString("");
-        if (!OPS.contains(op)) {
-            errors.add(new FieldError(path + ".op", "must be one of " + OPS.stream().sorted().toList()));
+        if (changes && CHANGE_OPS.contains(op)) {
+            if (op.equals("became") && rule.get("value") == null) {
+                errors.add(new FieldError(path + ".value", "is required"));
+            }
+        } else if (!OPS.contains(op)) {
+            List<String> allowed = new ArrayList<>(OPS);
+            if (changes) {
+                allowed.addAll(CHANGE_OPS);
+            }
+            errors.add(new FieldError(path + ".op", "must be one of " + allowed.stream().sorted().toList()));
         } else if (!op.startsWith("is_")) {
             JsonNode value = rule.get("value");
             boolean needsArray = op.equals("in") || op.equals("not_in") || op.equals("between");
@@ -154,6 +212,8 @@ public final class JsonRules {
         }
         if (rule.has("not")) {
             attributes(rule.get("not"), path + ".not", out);
+        } else if (rule.has("previous")) {
+            attributes(rule.get("previous"), path + ".previous", out);
         } else if (rule.path("attribute").isString()) {
             out.add(new String[] {rule.get("attribute").asString(), path + ".attribute"});
         }

@@ -32,9 +32,11 @@ class ScenarioValidator {
     private final Templates templates;
     private final ConditionEvaluator conditions;
     private final Map<String, StepAction> actions;
+    private final TriggerChecks triggers;
 
     ScenarioValidator(TableCatalog catalog, Templates templates, ConditionEvaluator conditions,
-            List<StepAction> actions) {
+            List<StepAction> actions, TriggerChecks triggers) {
+        this.triggers = triggers;
         this.catalog = catalog;
         this.templates = templates;
         this.conditions = conditions;
@@ -62,40 +64,21 @@ class ScenarioValidator {
             return errors;
         }
         if (d.trigger() != null) {
-            trigger(d.trigger(), "trigger", errors);
-            if (d.entry().kind() == EntryRule.Kind.ONCE_PER_TRIGGER_ROW && d.trigger().kind() != Trigger.Kind.ROW) {
-                errors.add(new FieldError("entry.rule", "once_per_trigger_row needs a row trigger"));
+            triggers.check(d.trigger(), "trigger", false, errors);
+            if (d.entry().kind() == EntryRule.Kind.ONCE_PER_TRIGGER_ROW && !Set.of(Trigger.Kind.ROW,
+                    Trigger.Kind.DATE, Trigger.Kind.SCHEDULE).contains(d.trigger().kind())) {
+                errors.add(new FieldError("entry.rule", "once_per_trigger_row needs a row, date or schedule"
+                        + " trigger"));
             }
         }
         for (int i = 0; i < d.exits().size(); i++) {
-            trigger(d.exits().get(i), "exit[" + i + "]", errors);
+            triggers.check(d.exits().get(i), "exit[" + i + "]", true, errors);
         }
         for (Step step : d.steps().values()) {
             step(d, step, d.path(step.id()), errors);
         }
         graph(d, errors);
         return errors;
-    }
-
-    private void trigger(Trigger t, String path, List<FieldError> errors) {
-        TableSchema table = switch (t.kind()) {
-            case ROW -> table(t.table(), path + ".table", errors);
-            case CONTACT_ATTRIBUTE -> catalog.contacts();
-            default -> null;
-        };
-        if (table == null) {
-            return;
-        }
-        List<String[]> attributes = new ArrayList<>();
-        JsonRules.attributes(t.where(), path + ".where", attributes);
-        for (String name : t.changed()) {
-            attributes.add(new String[] {name, path + ".changed"});
-        }
-        for (String[] a : attributes) {
-            if (table.column(a[0]).isEmpty()) {
-                errors.add(new FieldError(a[1], "'" + a[0] + "' is not an attribute of '" + table.name() + "'"));
-            }
-        }
     }
 
     private TableSchema table(String name, String path, List<FieldError> errors) {

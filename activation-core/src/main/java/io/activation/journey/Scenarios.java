@@ -45,9 +45,11 @@ public class Scenarios {
     private final Outbox outbox;
     private final ChangeEvents events;
     private final Clock clock;
+    private final TriggerSchedules triggers;
 
     Scenarios(JdbcTemplate jdbc, ScenarioValidator validator, ScenarioCache cache, ContactResolver resolver,
-            Outbox outbox, ChangeEvents events, Clock clock) {
+            Outbox outbox, ChangeEvents events, Clock clock, TriggerSchedules triggers) {
+        this.triggers = triggers;
         this.jdbc = jdbc;
         this.validator = validator;
         this.cache = cache;
@@ -97,6 +99,7 @@ public class Scenarios {
                     id, version);
             jdbc.update("update scenarios set name = ?, latest_version = ?, active_version = ?, updated_at = ?"
                     + " where id = ?", name, version, version, ts(now), id);
+            triggers.replaced(id, cache.definition(id, s.activeVersion()), cache.definition(id, version), now);
         } else {
             jdbc.update("update scenarios set name = ?, latest_version = ?, updated_at = ? where id = ?", name,
                     version, ts(now), id);
@@ -134,6 +137,7 @@ public class Scenarios {
         if (s.status() == Scenario.Status.PAUSED) {
             releaseHeld(id, now);
         }
+        triggers.activated(id, cache.definition(id, s.latestVersion()), now);
         return get(id);
     }
 
@@ -145,6 +149,7 @@ public class Scenarios {
                     + " scenario " + id + " is " + s.status().json());
         }
         jdbc.update("update scenarios set status = 'paused', updated_at = ? where id = ?", ts(now()), id);
+        triggers.deactivated(id, cache.definition(id, s.activeVersion()));
         return get(id);
     }
 
@@ -159,6 +164,7 @@ public class Scenarios {
         Instant now = now();
         jdbc.update("update scenarios set status = 'active', updated_at = ? where id = ?", ts(now), id);
         releaseHeld(id, now);
+        triggers.activated(id, cache.definition(id, s.activeVersion()), now);
         return get(id);
     }
 
@@ -195,6 +201,9 @@ public class Scenarios {
                     ended_at = ?, updated_at = ?
                 where scenario_id = ? and ended_at is null""", ts(now), ts(now), id);
         jdbc.update("update scenarios set status = 'archived', updated_at = ? where id = ?", ts(now), id);
+        if (s.status() == Scenario.Status.ACTIVE) {
+            triggers.deactivated(id, cache.definition(id, s.activeVersion()));
+        }
         return get(id);
     }
 

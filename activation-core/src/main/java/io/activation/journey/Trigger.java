@@ -257,6 +257,8 @@ public record Trigger(Kind kind, String eventType, String table, Set<String> on,
     static final Set<String> FIELDS = Set.of("type", "eventType", "table", "on", "where", "changed", "channel",
             "purpose", "segment", "reference", "column", "offsetDays", "recurrence", "at", "perContact", "cron",
             "timeZone");
+    private static final Set<String> DATE_FIELDS = Set.of("column", "offsetDays", "recurrence", "perContact");
+    private static final Set<String> SCHEDULE_FIELDS = Set.of("cron", "timeZone");
 
     /** Parses a trigger (or exit rule); problems are added with paths under {@code path}. */
     static Trigger parse(JsonNode node, String path, List<FieldError> errors) {
@@ -333,6 +335,11 @@ public record Trigger(Kind kind, String eventType, String table, Set<String> on,
             String name = it.next();
             if (!FIELDS.contains(name)) {
                 errors.add(new FieldError(path + "." + name, "is not a field of a trigger"));
+            } else if (DATE_FIELDS.contains(name) && kind.get() != Kind.DATE
+                    || SCHEDULE_FIELDS.contains(name) && kind.get() != Kind.SCHEDULE
+                    || name.equals("at") && kind.get() != Kind.DATE && kind.get() != Kind.SCHEDULE) {
+                errors.add(new FieldError(path + "." + name, "is not a field of a trigger of type "
+                        + kind.get().json));
             }
         }
         return new Trigger(kind.get(), eventType, table, on, where == null || where.isNull() || date != null ? null

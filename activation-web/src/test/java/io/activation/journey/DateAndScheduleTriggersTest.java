@@ -3,11 +3,15 @@ package io.activation.journey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.activation.testing.ProblemAssert;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +26,9 @@ class DateAndScheduleTriggersTest extends EngineTestSupport {
 
     @Autowired
     TriggerScheduler scheduler;
+
+    @Autowired
+    DataSource dataSource;
 
     private final List<Long> started = new ArrayList<>();
 
@@ -108,6 +115,49 @@ class DateAndScheduleTriggersTest extends EngineTestSupport {
                 .isEqualTo("scenario:" + scenario + ":" + contactId(tokyo) + ":-:2026-03-10");
         assertThat(journey.at("/trigger/fireAt").stringValue()).isEqualTo("2026-03-10T00:00:00Z");
         assertThat(journey.at("/trigger/timeZone").stringValue()).isEqualTo("Asia/Tokyo");
+    }
+
+    @Test
+    void noBackfillOnActivationNorForWhatFellDueWhilePausedAndOneNodeRunsAtATime() throws Exception {
+        clock.set(Instant.parse("2026-03-10T12:00:00Z"));
+        String early = unique("early"); // 10 March 09:00 in Tokyo has passed when the scenario is activated
+        String paused = unique("paused"); // 11 March 09:00 in Tokyo falls while the scenario is paused
+        String later = unique("later"); // 12 March 09:00 in Tokyo comes after the resume
+        contact(early, "{\"birthDate\": \"1990-03-10\", \"timeZone\": \"Asia/Tokyo\"}");
+        contact(paused, "{\"birthDate\": \"1990-03-11\", \"timeZone\": \"Asia/Tokyo\"}");
+        contact(later, "{\"birthDate\": \"1990-03-12\", \"timeZone\": \"Asia/Tokyo\"}");
+        String template = template("email");
+        long scenario = start("""
+                {"name": "Birthday", "entry": {"rule": "once_per_trigger_row"},
+                 "trigger": {"type": "date", "table": "contacts", "column": "birth_date", "recurrence": "yearly",
+                             "at": "09:00", "where": [{"attribute": "external_id", "op": "in",
+                                                       "value": ["%s", "%s", "%s"]}]},
+                 "steps": [{"id": "wish", "send": {"channels": [{"channel": "email", "template": "%s"}]}}]}
+                """.formatted(early, paused, later, template));
+        runScheduler();
+        post("/api/v1/scenarios/" + scenario + "/pause", null).expect(200);
+        clock.set(Instant.parse("2026-03-11T06:00:00Z"));
+        runScheduler();
+        post("/api/v1/scenarios/" + scenario + "/resume", null).expect(200);
+
+        // Another node holds the scheduler's lock: this one skips its turn and announces nothing.
+        clock.set(Instant.parse("2026-03-12T00:00:01Z"));
+        try (Connection other = dataSource.getConnection()) {
+            other.setAutoCommit(false);
+            try (PreparedStatement lock = other.prepareStatement("select pg_try_advisory_xact_lock(?, ?)")) {
+                lock.setInt(1, 0x10A7);
+                lock.setInt(2, 1);
+                try (ResultSet rs = lock.executeQuery()) {
+                    assertThat(rs.next() && rs.getBoolean(1)).isTrue();
+                }
+            }
+            assertThat(scheduler.runOnce()).isFalse();
+            assertThat(requests(later)).isZero();
+            other.rollback();
+        }
+        runScheduler();
+        awaitMessages(later, 1);
+        assertThat(List.of(requests(early), requests(paused), requests(later))).containsExactly(0L, 0L, 1L);
     }
 
     @Test

@@ -147,7 +147,8 @@ class WebhookStep implements StepAction {
         if (result.ok()) {
             return Result.done("webhook ok", target + ": HTTP " + result.status() + took);
         }
-        return Result.failed("webhook failed", target + ": " + result.error() + (result.status() == 0 ? ""
+        boolean statusSaid = result.status() == 0 || result.error().contains("HTTP " + result.status());
+        return Result.failed("webhook failed", target + ": " + result.error() + (statusSaid ? ""
                 : " (HTTP " + result.status() + ")") + took);
     }
 

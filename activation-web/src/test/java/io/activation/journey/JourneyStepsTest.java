@@ -112,7 +112,7 @@ class JourneyStepsTest extends EngineTestSupport {
         assertThat(requests.findValuesAsString("stepId")).containsExactlyInAnyOrder("sorry", "ok");
         List<String> history = history(journeyId);
         assertThat(history).anySatisfy(h -> assertThat(h).startsWith("webhook failed: POST ").contains(refusing
-                + ": HTTP 503 (HTTP 503) in "));
+                + ": HTTP 503 in "));
         assertThat(history).anySatisfy(h -> assertThat(h).startsWith("webhook failed: POST ")
                 .contains(slow + ": timeout"));
         assertThat(calls(refusing)).hasSize(1);

@@ -89,6 +89,37 @@ class JourneyStepsTest extends EngineTestSupport {
     }
 
     @Test
+    void aSecretReferenceIsReadFromTheSettingsWhenTheStepRuns() {
+        // The settings are Spring's environment; system properties are one of its live sources, so a reference
+        // can be configured for this test alone without another application context.
+        String ref = unique("crm");
+        String secret = "from-the-environment-" + ref;
+        System.setProperty("activation.webhooks.secrets." + ref, secret);
+        try {
+            String path = "/" + unique("signed");
+            long scenario = activeScenario("""
+                    {"name": "Signed by reference", "trigger": {"type": "api"},
+                     "steps": [{"id": "call", "webhook": {"url": "%s", "secret": {"ref": "%s"}}}]}
+                    """.formatted(hook(path, 204, 0), ref));
+            String who = unique("signed");
+            put("/api/v1/contacts/" + who, "{}").expect(201);
+            triggerFor(scenario, who);
+            long journeyId = awaitJourney(who, "completed", "call").get("id").longValue();
+            LoggedRequest call = calls(path).get(0);
+            String signature = call.getHeader(WebhookCaller.SIGNATURE_HEADER);
+            long t = Long.parseLong(signature.substring(2, signature.indexOf(',')));
+            assertThat(signature).isEqualTo(WebhookCaller.signature(secret, t, call.getBody()));
+            // Without a body the step describes the journey.
+            JsonNode body = JSON.readTree(call.getBodyAsString());
+            assertThat(body.get("journeyId").longValue()).isEqualTo(journeyId);
+            assertThat(body.get("stepId").stringValue()).isEqualTo("call");
+            assertThat(body.get("contactId").longValue()).isEqualTo(contactId(who));
+        } finally {
+            System.clearProperty("activation.webhooks.secrets." + ref);
+        }
+    }
+
+    @Test
     void aFailedCallTakesTheFailureBranchOrGoesOnWhenThereIsNoneAndIsNeverRetried() {
         String refusing = "/" + unique("down");
         String slow = "/" + unique("slow");

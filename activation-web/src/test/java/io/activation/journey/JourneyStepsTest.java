@@ -264,4 +264,27 @@ class JourneyStepsTest extends EngineTestSupport {
                            {"id": "x", "exit": {}}]}""".formatted(unique("nosuch"))))
                 .containsKey("steps[0].condition.rule.segment");
     }
+
+    @Test
+    void aConditionWhoseSegmentWasDeletedAfterActivationTakesTheElseBranchAndSaysWhy() {
+        String segment = unique("gone");
+        long segmentId = post("/api/v1/segments", """
+                {"name": "%s", "rule": {"attribute": "first_name", "op": "eq", "value": "%s"}}"""
+                .formatted(segment, unique("x"))).expect(201).json().get("id").longValue();
+        String fallback = template("email");
+        long scenario = activeScenario("""
+                {"name": "Deleted segment", "trigger": {"type": "api"},
+                 "steps": [{"id": "member?", "condition": {"rule": {"segment": "%s"}, "then": "done",
+                                                           "else": "fallback"}},
+                           {"id": "fallback", "send": {"channels": [{"channel": "email", "template": "%s"}]}},
+                           {"id": "done", "exit": {}}]}""".formatted(segment, fallback));
+        delete("/api/v1/segments/" + segmentId).expect(204);
+        String who = unique("orphan");
+        put("/api/v1/contacts/" + who, "{}").expect(201);
+        triggerFor(scenario, who);
+
+        long journeyId = awaitJourney(who, "completed", "fallback").get("id").longValue();
+        assertThat(history(journeyId)).anySatisfy(h -> assertThat(h).startsWith("else: the rule cannot be"
+                + " evaluated any more: rule.segment: there is no segment"));
+    }
 }

@@ -1,7 +1,5 @@
 package io.activation.journey;
 
-import io.activation.contact.Contacts;
-import io.activation.datamodel.TableCatalog;
 import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.IngestProperties;
 import io.activation.ingest.Outbox;
@@ -9,7 +7,6 @@ import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
 import java.time.Clock;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -25,13 +22,6 @@ class JourneyConfiguration {
     @Bean
     NewTopic journeysDeadLetterTopic(JourneyProperties properties) {
         return new NewTopic(properties.deadLetterTopic(), 1, (short) 1);
-    }
-
-    /** The condition evaluator journeys ship with; a bean of the segment rule compiler replaces it. */
-    @Bean
-    @ConditionalOnMissingBean(ConditionEvaluator.class)
-    ConditionEvaluator ruleConditions(JdbcTemplate jdbc, TableCatalog catalog, Contacts contacts) {
-        return new RuleConditions(jdbc, catalog, contacts);
     }
 
     @Bean

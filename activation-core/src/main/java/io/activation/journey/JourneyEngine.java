@@ -160,9 +160,18 @@ public class JourneyEngine {
                         + w.timeout());
                 return;
             } else if (step instanceof Step.Condition c) {
-                boolean result = conditions.test(c.rule(), new ConditionEvaluator.Subject(j.contactId, j.startedAt,
-                        now));
-                journeys.history(j.id, c.id(), true, now, result ? "then" : "else", null);
+                boolean result;
+                String reason = null;
+                try {
+                    result = conditions.test(c.rule(), "scenario:" + j.scenarioId + ":" + j.version + ":" + c.id(),
+                            new ConditionEvaluator.Subject(j.contactId, j.startedAt, now));
+                } catch (ConditionEvaluator.Unusable e) {
+                    // A table or segment the rule names is gone: the else branch, said so, rather than a record
+                    // that fails forever.
+                    result = false;
+                    reason = "the rule cannot be evaluated any more: " + e.getMessage();
+                }
+                journeys.history(j.id, c.id(), true, now, result ? "then" : "else", reason);
                 stepId = result ? c.then() : c.otherwise();
             } else if (step instanceof Step.Split s) {
                 int bucket = SplitBuckets.bucket(j.contactId, j.scenarioId);
@@ -184,8 +193,9 @@ public class JourneyEngine {
                 record(j, u.id(), effects.updateRow(j, u, key, now), now);
                 stepId = u.next();
             } else if (step instanceof Step.Action a) {
-                record(j, a.id(), effects.action(j, a, key, now), now);
-                stepId = a.next();
+                StepEffects.Outcome outcome = effects.action(j, a, key, now);
+                record(j, a.id(), outcome, now);
+                stepId = outcome.failed() && a.onFailure() != null ? a.onFailure() : a.next();
             } else if (step instanceof Step.Exit e) {
                 journeys.history(j.id, e.id(), true, now, "exit", null);
                 end(j, Journey.Status.EXITED, "exit step '" + e.id() + "'", now);

@@ -154,7 +154,8 @@ public record ScenarioDefinition(String name, int priority, ZoneId timeZone, Tri
         for (String field : node.propertyNames()) {
             if (KINDS.contains(field) || actionKinds.contains(field)) {
                 kinds.add(field);
-            } else if (!field.equals("id") && !field.equals("next") && !field.equals("name")) {
+            } else if (!field.equals("id") && !field.equals("next") && !field.equals("name")
+                    && !field.equals("onFailure")) {
                 errors.add(new FieldError(path + "." + field, "is not a step kind or field; kinds: "
                         + new java.util.TreeSet<>(union(KINDS, actionKinds))));
             }
@@ -172,6 +173,11 @@ public record ScenarioDefinition(String name, int priority, ZoneId timeZone, Tri
             return null;
         }
         String next = Trigger.text(node, "next");
+        String onFailure = Trigger.text(node, "onFailure");
+        if (node.has("onFailure") && !actionKinds.contains(kind)) {
+            errors.add(new FieldError(path + ".onFailure", "only steps that can fail have it: "
+                    + new java.util.TreeSet<>(actionKinds)));
+        }
         return switch (kind) {
             case "wait" -> new Step.Wait(id, duration(s.get("duration"), k + ".duration", errors), next);
             case "waitUntil" -> waitUntil(id, s, k, next, errors);
@@ -218,7 +224,7 @@ public record ScenarioDefinition(String name, int priority, ZoneId timeZone, Tri
                 yield new Step.UpdateRow(id, table, (ObjectNode) values, next);
             }
             case "exit" -> new Step.Exit(id);
-            default -> new Step.Action(id, kind, s, next);
+            default -> new Step.Action(id, kind, s, next, onFailure);
         };
     }
 

@@ -164,6 +164,9 @@ class ScenarioValidator {
         } else if (step instanceof Step.Action a) {
             errors.addAll(actions.get(a.kind()).validate(a.settings(), path + "." + a.kind()));
             next(d, a.next(), path, errors);
+            if (a.onFailure() != null && !d.steps().containsKey(a.onFailure())) {
+                errors.add(new FieldError(path + ".onFailure", "names no step: '" + a.onFailure() + "'"));
+            }
         } else if (step instanceof Step.Wait w) {
             next(d, w.next(), path, errors);
         }

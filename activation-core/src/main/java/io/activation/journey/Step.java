@@ -106,12 +106,12 @@ public sealed interface Step {
     }
 
     /**
-     * A step done by a plug-in {@link StepAction} (webhook, add-to-score, ...): runs, then goes on to
-     * {@code next}.
+     * A step done by a plug-in {@link StepAction} (webhook, score, ...): runs, then goes on to {@code next}, or to
+     * {@code onFailure} (when given) if the action failed.
      */
-    record Action(String id, String kind, JsonNode settings, String next) implements Step {
+    record Action(String id, String kind, JsonNode settings, String next, String onFailure) implements Step {
         public List<String> successors() {
-            return list(next);
+            return onFailure == null ? list(next) : list(next, onFailure);
         }
     }
 

@@ -48,8 +48,12 @@ class StepEffects {
         this.jdbc = jdbc;
     }
 
-    /** Outcome and reason of a step, for the history. */
-    record Outcome(String outcome, String reason) {}
+    /** Outcome and reason of a step, for the history; {@code failed} for an action that failed. */
+    record Outcome(String outcome, String reason, boolean failed) {
+        Outcome(String outcome, String reason) {
+            this(outcome, reason, false);
+        }
+    }
 
     Outcome send(Journey j, Step.Send s, String key, Instant now) {
         var request = messages.request(new MessageRequest(null, key, j.contactId, j.scenarioId, j.version, j.id,
@@ -93,10 +97,48 @@ class StepEffects {
                 u.table() + "/" + result.row().key(table)) : new Outcome("rejected", result.errors().toString());
     }
 
+    /** A plug-in step: its effect key is claimed first, so a replayed visit does not run it again. */
     Outcome action(Journey j, Step.Action a, String key, Instant now) {
-        String outcome = validator.action(a.kind()).execute(new StepAction.Context(j.contactId, j.scenarioId,
-                j.version, j.id, a.id(), key, j.startedAt, j.triggerData, now), a.settings());
-        return new Outcome(outcome, null);
+        if (!journeys.claimEffect(key, now)) {
+            return new Outcome("duplicate", key);
+        }
+        StepAction.Result result = validator.action(a.kind()).execute(new StepAction.Context(j.contactId,
+                j.scenarioId, j.version, j.id, a.id(), key, j.startedAt, j.triggerData, now), a.settings());
+        return new Outcome(result.outcome(), result.reason(), result.failed());
+    }
+
+    /**
+     * Replaces placeholders in the string values of a JSON template, at any depth: {@code ${instance.id}},
+     * {@code ${contact.id}}, {@code ${scenario.id}}, {@code ${trigger.key}}, {@code ${trigger.<path>}}.
+     */
+    static JsonNode resolveDeep(JsonNode template, StepAction.Context c) {
+        if (template.isString()) {
+            return JsonNodeFactory.instance.stringNode(substitute(template.asString(), name -> placeholder(name,
+                    c.instanceId(), c.contactId(), c.scenarioId(), c.triggerData())));
+        }
+        if (template.isObject()) {
+            ObjectNode out = JsonNodeFactory.instance.objectNode();
+            for (Map.Entry<String, JsonNode> e : template.properties()) {
+                out.set(e.getKey(), resolveDeep(e.getValue(), c));
+            }
+            return out;
+        }
+        if (template.isArray()) {
+            var out = JsonNodeFactory.instance.arrayNode();
+            template.forEach(v -> out.add(resolveDeep(v, c)));
+            return out;
+        }
+        return template;
+    }
+
+    private static String substitute(String text, java.util.function.UnaryOperator<String> values) {
+        Matcher m = PLACEHOLDER.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(sb, Matcher.quoteReplacement(values.apply(m.group(1))));
+        }
+        m.appendTail(sb);
+        return sb.toString();
     }
 
     /** Replaces placeholders in string values: ${instance.id}, ${contact.id}, ${trigger.key}, ${trigger.<path>}. */
@@ -105,13 +147,8 @@ class StepEffects {
         for (Map.Entry<String, JsonNode> e : template.properties()) {
             JsonNode v = e.getValue();
             if (v.isString()) {
-                Matcher m = PLACEHOLDER.matcher(v.asString());
-                StringBuilder sb = new StringBuilder();
-                while (m.find()) {
-                    m.appendReplacement(sb, Matcher.quoteReplacement(placeholder(m.group(1), j)));
-                }
-                m.appendTail(sb);
-                out.put(e.getKey(), sb.toString());
+                out.put(e.getKey(), substitute(v.asString(), name -> placeholder(name, j.id, j.contactId,
+                        j.scenarioId, j.triggerData)));
             } else {
                 out.set(e.getKey(), v);
             }
@@ -119,15 +156,16 @@ class StepEffects {
         return out;
     }
 
-    private static String placeholder(String name, Journey j) {
+    private static String placeholder(String name, long instanceId, long contactId, long scenarioId,
+            JsonNode triggerData) {
         return switch (name) {
-            case "instance.id" -> Long.toString(j.id);
-            case "contact.id" -> Long.toString(j.contactId);
-            case "scenario.id" -> Long.toString(j.scenarioId);
-            case "trigger.key" -> j.triggerData.path("key").asString("");
+            case "instance.id" -> Long.toString(instanceId);
+            case "contact.id" -> Long.toString(contactId);
+            case "scenario.id" -> Long.toString(scenarioId);
+            case "trigger.key" -> triggerData.path("key").asString("");
             default -> {
                 if (name.startsWith("trigger.")) {
-                    JsonNode node = j.triggerData;
+                    JsonNode node = triggerData;
                     for (String part : name.substring("trigger.".length()).split("\\.")) {
                         node = node.path(part);
                     }

@@ -44,6 +44,52 @@ abstract class EngineTestSupport extends JourneyApiSupport {
                 """.formatted(entry, template));
     }
 
+    /** Stores a draft of the scenario and returns the problems validation names, field to message. */
+    java.util.Map<String, String> problemsOf(String scenarioJson) {
+        long id = post("/api/v1/scenarios", scenarioJson).expect(201).json().get("id").longValue();
+        var answer = post("/api/v1/scenarios/" + id + "/validate", null);
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (answer.status() == 200) {
+            return out;
+        }
+        answer.expect(422).json().get("errors").forEach(e -> out.merge(e.get("field").stringValue(),
+                e.get("message").stringValue(), (a, b) -> a + " | " + b));
+        return out;
+    }
+
+    /** Defines a behaviour score (its rule never fires: the journey's step is the only source of points). */
+    String score() {
+        String name = unique("s");
+        post("/api/v1/scores", """
+                {"name": "%s", "rules": [{"event": "%s", "points": 1}]}""".formatted(name, unique("never")))
+                .expect(201);
+        return name;
+    }
+
+    /** The outcomes and reasons of a journey's history, in order ("outcome: reason"). */
+    java.util.List<String> history(long journeyId) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        journey(journeyId).get("history").forEach(h -> out.add(h.get("outcome").stringValue() + ": "
+                + h.path("reason").asString("")));
+        return out;
+    }
+
+    /** An interaction table of orders (business key order_no, time attribute ordered_at). */
+    String ordersTable() {
+        return defineTable("""
+                {"name": "%s", "kind": "interaction", "businessKey": "order_no", "timeAttribute": "ordered_at",
+                 "attributes": [{"name": "order_no", "type": "text"}, {"name": "total", "type": "decimal"},
+                   {"name": "ordered_at", "type": "timestamp"}]}""".formatted(unique("orders")));
+    }
+
+    /** Records an order of the contact now (by the test clock) and waits until the engine has applied it. */
+    void order(String orders, String externalId, String orderNo) {
+        post("/api/v1/tables/" + orders + "/rows", """
+                {"contact": {"externalId": "%s"}, "values": {"order_no": "%s", "total": 50,
+                 "ordered_at": "%s"}}""".formatted(externalId, orderNo, clock.instant())).expect(201);
+        marker(externalId);
+    }
+
     String triggerFor(long scenario, String externalId) {
         return post("/api/v1/scenarios/" + scenario + "/trigger", "{\"contact\": {\"externalId\": \"" + externalId
                 + "\"}}").expect(202).json().get("triggerId").stringValue();

@@ -127,6 +127,14 @@ public final class WebhookCaller implements AutoCloseable {
      * {@code idempotencyKey} (no header when null). Never throws for a failed call: the result says what happened.
      */
     public WebhookResult post(URI url, String jsonBody, String secret, String idempotencyKey) {
+        return post(url, jsonBody, secret, idempotencyKey, null);
+    }
+
+    /**
+     * As {@link #post(URI, String, String, String)}, waiting at most {@code timeout} for the answer (for the first
+     * byte and between reads) instead of the configured read timeout; null keeps the configured one.
+     */
+    public WebhookResult post(URI url, String jsonBody, String secret, String idempotencyKey, Duration timeout) {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(jsonBody, "jsonBody");
         long start = System.nanoTime();
@@ -135,6 +143,10 @@ public final class WebhookCaller implements AutoCloseable {
             return WebhookResult.failed("refused: " + refused, elapsed(start));
         }
         HttpPost post = new HttpPost(url);
+        if (timeout != null) {
+            post.setConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).setRedirectsEnabled(false)
+                    .build());
+        }
         byte[] body = jsonBody.getBytes(StandardCharsets.UTF_8);
         post.setEntity(new StringEntity(jsonBody, ContentType.APPLICATION_JSON.withCharset(StandardCharsets.UTF_8)));
         if (secret != null) {
@@ -182,6 +194,15 @@ public final class WebhookCaller implements AutoCloseable {
         http.close(CloseMode.GRACEFUL);
     }
 
+    /**
+     * Why this caller would refuse the URL without resolving its host (scheme, user info, a non-public IP literal,
+     * a {@code localhost} name, a host outside the allowed ones), or null. For checking a URL when it is
+     * configured; the call itself checks again, and also every address the name resolves to.
+     */
+    public String refusal(URI url) {
+        return refuseUrl(url);
+    }
+
     private String refuseUrl(URI url) {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
@@ -198,6 +219,12 @@ public final class WebhookCaller implements AutoCloseable {
         String reason = policy.refuseHost(bare);
         if (reason != null) {
             return reason;
+        }
+        String lower = bare.toLowerCase(Locale.ROOT);
+        if (lower.equals("localhost") || lower.endsWith(".localhost") || lower.equals("localhost.")) {
+            // Resolves to loopback by definition (RFC 6761): judged as the loopback address it is.
+            String loopback = policy.refuseAddress(InetAddress.getLoopbackAddress());
+            return loopback == null ? null : "'" + host + "' is the loopback address: " + loopback;
         }
         if (bare.contains(":") || bare.matches("[0-9.]+")) {
             // An IP literal (canonical, see above): parsing it performs no lookup; the client may not ask the

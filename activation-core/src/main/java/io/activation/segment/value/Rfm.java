@@ -124,8 +124,10 @@ public class Rfm {
     /** The scheduled recompute of every model; a model another node is computing is skipped. */
     @Scheduled(cron = "${activation.value.rfm-schedule:0 15 3 * * *}")
     void recomputeAll() {
-        for (RfmModel m : list()) {
+        for (String name : jdbc.queryForList("select name from rfm_models order by name", String.class)) {
             try {
+                // Parsed one by one: a model whose stored definition no longer parses must not stop the others.
+                RfmModel m = model(name);
                 Computed done = transactions.execute(status -> {
                     Boolean locked = jdbc.queryForObject("select pg_try_advisory_xact_lock(hashtext(?))",
                             Boolean.class, "rfm:" + m.name());
@@ -136,7 +138,7 @@ public class Rfm {
                             done.durationMs());
                 }
             } catch (RuntimeException e) {
-                log.warn("RFM model {} could not be recomputed: {}", m.name(), e.getMessage());
+                log.warn("RFM model {} could not be recomputed: {}", name, e.getMessage());
             }
         }
     }

@@ -8,7 +8,10 @@ import io.activation.datamodel.TableSpec;
 import io.activation.ingest.CsvImport;
 import io.activation.ingest.CsvImporter;
 import io.activation.ingest.ImportStatus;
+import io.activation.journey.Scenarios;
 import io.activation.platform.ConditionalOnRole;
+import io.activation.segment.Targeting;
+import io.activation.template.Templates;
 import io.activation.platform.Role;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,11 +44,18 @@ class DemoData implements ApplicationRunner {
 
     private final DataModel dataModel;
     private final CsvImporter importer;
+    private final Templates templates;
+    private final Targeting targeting;
+    private final Scenarios scenarios;
     private final JsonMapper json = JsonMapper.builder().build();
 
-    DemoData(DataModel dataModel, CsvImporter importer) {
+    DemoData(DataModel dataModel, CsvImporter importer, Templates templates, Targeting targeting,
+            Scenarios scenarios) {
         this.dataModel = dataModel;
         this.importer = importer;
+        this.templates = templates;
+        this.targeting = targeting;
+        this.scenarios = scenarios;
     }
 
     @Override
@@ -70,6 +80,27 @@ class DemoData implements ApplicationRunner {
             }
             log.info("Demo data: {} rows of {} from {} lines", done.counters().rowsWritten(), table,
                     done.counters().linesRead());
+        }
+        defineMarketing();
+    }
+
+    /** Templates, two segments and an active abandoned-cart scenario, so the demo reacts to a cart at once. */
+    private void defineMarketing() throws IOException {
+        for (JsonNode t : resource("demo/marketing/templates.json")) {
+            templates.create(new Templates.TemplateInput(t.get("name").stringValue(), t.get("channel").stringValue(),
+                    t.get("subject").stringValue(), t.get("body").stringValue()));
+        }
+        for (JsonNode s : resource("demo/marketing/segments.json")) {
+            targeting.create(s.get("name").stringValue(), s.get("description").stringValue(), s.get("rule"));
+        }
+        long scenario = scenarios.create(resource("demo/marketing/abandoned-cart.json")).id();
+        scenarios.activate(scenario);
+        log.info("Demo data: 2 templates, 2 segments and the active scenario 'Abandoned cart'");
+    }
+
+    private JsonNode resource(String path) throws IOException {
+        try (InputStream in = new ClassPathResource(path).getInputStream()) {
+            return json.readTree(in);
         }
     }
 

@@ -57,7 +57,8 @@ class ScenarioValidationApiTest extends JourneyApiSupport {
                 "steps[6]", "steps[4]");
         assertThat(message(errors, "trigger.where.attribute")).contains("'colour' is not an attribute");
         assertThat(message(errors, "steps[0].wait.duration")).contains("ISO-8601 duration");
-        assertThat(message(errors, "steps[1].condition.rule.attribute")).contains("'shoe_size' is not a contact");
+        assertThat(message(errors, "steps[1].condition.rule.attribute"))
+                .contains("'shoe_size' is not an attribute of contacts");
         assertThat(message(errors, "steps[1].condition.else")).contains("missing branch");
         assertThat(message(errors, "steps[2].send.channels[0].template")).contains("unknown template");
         assertThat(message(errors, "steps[3].waitUntil.timeZone")).contains("not a time zone");

@@ -41,7 +41,7 @@ class BroadcastController {
     @Operation(summary = "Create and activate a broadcast", description = "Body: {\"name\", \"segment\", \"at\":"
             + " \"2026-12-01T09:00\" | \"cron\": \"0 0 9 * * MON\", \"timeZone\", \"priority\", \"send\":"
             + " {\"channels\": [{\"channel\": \"email\", \"template\": \"...\"}]}}. Creates a scenario with a"
-            + " schedule trigger and one send step (see docs/journey-triggers.md) and activates it; pause or"
+            + " schedule trigger and one send step (see docs/journeys.md) and activates it; pause or"
             + " archive it through /api/v1/scenarios/{scenarioId}. Honours Idempotency-Key.")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.ADMIN)

@@ -69,8 +69,9 @@ class ApiWebConfiguration implements WebMvcConfigurer {
         return new OpenAPI()
                 .info(new Info().title("Activation API").version("v1")
                         .description("Ingest contacts, rows of the shop's tables and behavioural events; define the"
-                                + " data model; Segment-compatible tracking under /v1. Errors are RFC 9457 problem"
-                                + " details. Writes accept an Idempotency-Key header.")
+                                + " data model; Segment-compatible tracking under /v1; segments, consent, RFM, scores"
+                                + " and interests; scenarios, journeys, broadcasts and templates. Errors are RFC 9457"
+                                + " problem details. Writes accept an Idempotency-Key header.")
                         .license(new License().name("Apache-2.0")))
                 .components(new Components()
                         .addSecuritySchemes("apiKey", new SecurityScheme().type(SecurityScheme.Type.HTTP)

@@ -291,7 +291,8 @@ public final class JourneyBenchmark {
         log("Report written to %s; whole run %.0f s", output.toAbsolutePath(), (System.nanoTime() - started) / 1e9);
         kafka.close();
         monitor.close();
-        return drain.complete() && (latency == null || latency.arrived() == latency.samples()) ? 0 : 2;
+        // Goals missed are results, not failures: the report says so. Only an exception ends the run non-zero.
+        return 0;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -426,7 +427,7 @@ public final class JourneyBenchmark {
         Map<String, Double> shares = threadShares(threadsFrom[0], threadCpu(), usageFrom[0], usageTo);
         double elapsed = (System.nanoTime() - start) / 1e9;
         // The requests of events sent up to the end: wait for the stragglers (bounded).
-        long deadline = System.nanoTime() + 60_000_000_000L;
+        long deadline = System.nanoTime() + 120_000_000_000L;
         int expected = 0;
         for (int s = 0; s < sampleCount; s++) {
             expected += dueOf[s] != 0 ? 1 : 0;
@@ -434,6 +435,7 @@ public final class JourneyBenchmark {
         while (arrived.get() < expected && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
+        long gaveUp = System.nanoTime();
         stopConsumer.set(true);
         reader.join();
 
@@ -448,12 +450,17 @@ public final class JourneyBenchmark {
                 continue; // warm-up
             }
             samples++;
+            long due = start + (long) s * every * interval;
             if (arrival[s] == 0) {
+                // Not there when the wait ended (or never sent: lost): it counts with the time waited so far, a
+                // lower bound, so the percentiles are not flattered by the requests that never came.
                 missing++;
-                continue;
+                fromSchedule[n] = gaveUp - due;
+                fromSend[n] = gaveUp - (sentOf[s] == 0 ? due : sentOf[s]);
+            } else {
+                fromSchedule[n] = arrival[s] - dueOf[s];
+                fromSend[n] = arrival[s] - sentOf[s];
             }
-            fromSchedule[n] = arrival[s] - dueOf[s];
-            fromSend[n] = arrival[s] - sentOf[s];
             n++;
         }
         int firstMeasured = (int) ((long) warmup * rate);
@@ -967,16 +974,18 @@ public final class JourneyBenchmark {
         r.append("| figure | value |\n|---|---:|\n");
         r.append(String.format("| events offered / accepted per s | %,d / %,.0f |%n", a.rate(), a.achieved()));
         r.append(String.format("| errors / lost (not sent within 2 s) | %d / %d |%n", a.errors(), a.dropped()));
-        r.append(String.format("| sampled events measured / message requests arrived | %,d / %,d |%n", a.samples(),
-                a.arrived()));
+        r.append(String.format("| sampled events measured / message requests arrived (within 120 s of the load's"
+                + " end) | %,d / %,d |%n", a.samples(), a.arrived()));
         Latencies l = a.fromSchedule();
-        r.append(String.format("| event -> message request p50 / p95 / p99 / max | %.1f / %.1f / %.1f / %.1f ms |%n",
+        r.append(String.format("| event -> message request p50 / p95 / p99 / max (a request that did not arrive"
+                + " counts with the time waited for it) | %.1f / %.1f / %.1f / %.1f ms |%n",
                 l.percentileMillis(50), l.percentileMillis(95), l.percentileMillis(99), l.maxMillis()));
         Latencies s = a.fromSend();
         r.append(String.format("| the same from the POST's actual start, p50 / p99 | %.1f / %.1f ms |%n",
                 s.percentileMillis(50), s.percentileMillis(99)));
         r.append(String.format("| POST answered (all events), p50 / p99 / max | %.1f / %.1f / %.1f ms |%n",
                 a.http().percentileMillis(50), a.http().percentileMillis(99), a.http().maxMillis()));
+        r.append(String.format("| CPU per event, PostgreSQL + JVM | %s µs |%n", micros(a.usage(), a.achieved())));
         r.append(String.format("| goal p99 <= 1 s | %s |%n", yes(a.arrived() == a.samples()
                 && l.percentileMillis(99) <= 1000)));
         r.append(usageLine(a.usage(), a.threadShares()));
@@ -1009,6 +1018,8 @@ public final class JourneyBenchmark {
             r.append(String.format("%nNOT COMPLETE within %d s: %,d claimed, %,d applied, %,d published.%n",
                     settings.drainMaxSeconds(), b.claimed(), b.requests(), b.published()));
         }
+        r.append(String.format("| CPU per timer, PostgreSQL + JVM: raw / end to end | %s / %s µs |%n",
+                micros(raw.usage(), raw.perSecond()), micros(b.usage(), b.published() / b.publishSeconds())));
         r.append("\nRaw baseline: ").append(usageText(raw.usage())).append('\n');
         r.append(usageLine(b.usage(), b.threadShares()));
         r.append("\nProgress (every 5 s): seconds, timer-fired events published, message requests written,"
@@ -1059,6 +1070,13 @@ public final class JourneyBenchmark {
     private static String usageText(MachineStats.Usage u) {
         return String.format("machine %s busy: JVM %s (JIT %s), PostgreSQL %s, other processes %s (over %.0f s).",
                 pct(u.busy()), pct(u.jvm()), pct(u.jit()), pct(u.postgres()), pct(u.other()), u.seconds());
+    }
+
+    /** CPU time per item of PostgreSQL and of the JVM, from their shares of the machine. */
+    private static String micros(MachineStats.Usage u, double perSecond) {
+        double capacity = MachineStats.cores() * 1e6 / perSecond;
+        return String.format("%.0f + %.0f = %.0f", u.postgres() * capacity, u.jvm() * capacity,
+                (u.postgres() + u.jvm()) * capacity);
     }
 
     private static String mib(long bytes) {

@@ -141,7 +141,8 @@ public final class JourneyBenchmark {
 
     record LatencyResult(int rate, int seconds, int sent, int accepted, int errors, int dropped, double achieved,
             int samples, int arrived, Latencies fromSchedule, Latencies fromSend, Latencies http,
-            MachineStats.Usage usage, Map<String, Double> threadShares, String firstError) {}
+            MachineStats.Usage usage, Map<String, Double> threadShares, String firstError, String tomcatStacks,
+            String engineStacks) {}
 
     record RawResult(int connections, int batch, long claimed, double seconds, MachineStats.Usage usage) {
         double perSecond() {
@@ -326,6 +327,8 @@ public final class JourneyBenchmark {
         }
         execute("analyze contacts");
 
+        warmUp(background);
+
         long[] arrival = new long[sampleCount];
         long[] dueOf = new long[sampleCount];
         long[] sentOf = new long[sampleCount];
@@ -358,11 +361,14 @@ public final class JourneyBenchmark {
         long start = System.nanoTime() + 50_000_000L;
         long measureFrom = start + warmup * 1_000_000_000L;
         MachineStats.Sample[] usageFrom = new MachineStats.Sample[1];
+        StackSampler[] samplers = new StackSampler[2];
         Map<Long, Long>[] threadsFrom = new Map[1];
         Thread marker = new Thread(() -> {
             LockSupport.parkNanos(Math.max(0, measureFrom - System.nanoTime()));
             usageFrom[0] = MachineStats.sample(postmasterPid);
             threadsFrom[0] = threadCpu();
+            samplers[0] = new StackSampler("http-nio");
+            samplers[1] = new StackSampler("journey-engine");
         }, "bench-marker");
         marker.start();
         List<Thread> workers = new ArrayList<>();
@@ -425,6 +431,8 @@ public final class JourneyBenchmark {
         marker.join();
         MachineStats.Sample usageTo = MachineStats.sample(postmasterPid);
         Map<String, Double> shares = threadShares(threadsFrom[0], threadCpu(), usageFrom[0], usageTo);
+        String tomcatStacks = samplers[0].stop();
+        String engineStacks = samplers[1].stop();
         double elapsed = (System.nanoTime() - start) / 1e9;
         // The requests of events sent up to the end: wait for the stragglers (bounded).
         long deadline = System.nanoTime() + 120_000_000_000L;
@@ -468,7 +476,65 @@ public final class JourneyBenchmark {
         return new LatencyResult(rate, settings.latencySeconds(), total, accepted.get(), errors.get(),
                 dropped.get(), accepted.get() / elapsed, samples, samples - missing, new Latencies(fromSchedule, n),
                 new Latencies(fromSend, n), new Latencies(httpMeasured, httpMeasured.length),
-                MachineStats.between(usageFrom[0], usageTo), shares, firstErrors.isEmpty() ? null : firstErrors.get(0));
+                MachineStats.between(usageFrom[0], usageTo), shares, firstErrors.isEmpty() ? null : firstErrors.get(0),
+                tomcatStacks, engineStacks);
+    }
+
+    /**
+     * Closed loop for {@code bench.warmupSeconds} (the same mix: product views and purchases that start journeys,
+     * for the background contacts), so the JIT has compiled the paths before the open loop starts; then waits until
+     * the engine has caught up with what it was sent.
+     */
+    private void warmUp(String[] background) throws Exception {
+        int seconds = Integer.getInteger("bench.warmupSeconds", 30);
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        AtomicInteger sent = new AtomicInteger();
+        List<Thread> workers = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            int client = c;
+            Thread worker = new Thread(() -> {
+                try (HttpConnection connection = new HttpConnection("127.0.0.1", port, apiKey)) {
+                    for (int i = client; System.nanoTime() < end; i += 8) {
+                        String contact = background[Math.floorMod(i * 7919, background.length)];
+                        String body = i % settings.sampleEvery() == 0
+                                ? "{\"type\":\"bench_purchase\",\"contact\":{\"externalId\":\"" + contact
+                                        + "\"},\"properties\":{\"order\":\"w" + i + "\",\"total\":49.90}}"
+                                : Payloads.apiEvent(contact, Instant.now(), i, null);
+                        if (connection.post(EVENTS, null, body.getBytes(StandardCharsets.UTF_8)).status() != 202) {
+                            throw new IllegalStateException("warm-up event refused");
+                        }
+                        sent.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "bench-warm-up-" + c);
+            worker.start();
+            workers.add(worker);
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        long caughtUp = System.nanoTime();
+        long lag = engineLag(180);
+        log("Warm-up: %,d events in %d s closed loop (%.0f/s); engine caught up %.1f s later (lag %d)", sent.get(),
+                seconds, sent.get() / (double) seconds, (System.nanoTime() - caughtUp) / 1e9, lag);
+    }
+
+    /** Waits (up to a limit) until the engine's consumer group has read everything on activation.events. */
+    private long engineLag(int maxSeconds) throws Exception {
+        String group = context.getBean(JourneyProperties.class).consumerGroup();
+        long deadline = System.nanoTime() + maxSeconds * 1_000_000_000L;
+        long lag;
+        do {
+            Thread.sleep(500);
+            long committed = 0;
+            for (var o : kafka.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values()) {
+                committed += o == null ? 0 : o.offset();
+            }
+            lag = endOffsets(EVENTS_TOPIC) - committed + count("select count(*) from outbox");
+        } while (lag > 0 && System.nanoTime() < deadline);
+        return lag;
     }
 
     private KafkaConsumer<String, String> messagesConsumer() {
@@ -989,6 +1055,9 @@ public final class JourneyBenchmark {
         r.append(String.format("| goal p99 <= 1 s | %s |%n", yes(a.arrived() == a.samples()
                 && l.percentileMillis(99) <= 1000)));
         r.append(usageLine(a.usage(), a.threadShares()));
+        r.append("\nWhere Tomcat's threads spent the measured interval (stack samples every 20 ms; idle threads"
+                + " show as their wait):\n\n").append(a.tomcatStacks());
+        r.append("\nWhere the engine's consumer threads spent it:\n\n").append(a.engineStacks());
         }
 
         r.append("\n### (b) A burst of ").append(String.format("%,d", b.timers()))

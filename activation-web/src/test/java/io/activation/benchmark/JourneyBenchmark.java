@@ -1091,11 +1091,14 @@ public final class JourneyBenchmark {
                 micros(raw.usage(), raw.perSecond()), micros(b.usage(), b.published() / b.publishSeconds())));
         r.append("\nRaw baseline: ").append(usageText(raw.usage())).append('\n');
         r.append(usageLine(b.usage(), b.threadShares()));
-        r.append("\nProgress (every 5 s): seconds, timer-fired events published, message requests written,"
-                + " message requests published\n\n| s | timer-fired on Kafka | requests written | requests on Kafka |\n"
-                + "|---:|---:|---:|---:|\n");
-        for (double[] t : b.timeline()) {
-            r.append(String.format("| %.0f | %,.0f | %,.0f | %,.0f |%n", t[0], t[1], t[2], t[3]));
+        r.append("\nProgress (every 5 s for the first minute, then every 30 s): timer-fired events published,"
+                + " message requests written, message requests published\n\n| s | timer-fired on Kafka"
+                + " | requests written | requests on Kafka |\n|---:|---:|---:|---:|\n");
+        for (int i = 0; i < b.timeline().size(); i++) {
+            double[] t = b.timeline().get(i);
+            if (i <= 12 || i % 6 == 0 || i == b.timeline().size() - 1) {
+                r.append(String.format("| %.0f | %,.0f | %,.0f | %,.0f |%n", t[0], t[1], t[2], t[3]));
+            }
         }
         r.append("\nWhere the engine's consumer threads spent the drain (stack samples every 20 ms, by the"
                 + " innermost frame of the application or the library it waits in):\n\n").append(b.stacks());

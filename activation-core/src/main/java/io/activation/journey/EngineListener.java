@@ -23,7 +23,7 @@ class EngineListener implements MessageListener<String, String> {
     @Override
     public void onMessage(ConsumerRecord<String, String> record) {
         EngineEvent event = parse(record.value());
-        if (event != null) {
+        if (event != null && engine.concerns(event)) {
             engine.apply(event);
         }
     }

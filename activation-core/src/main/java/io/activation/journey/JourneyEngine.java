@@ -41,6 +41,39 @@ public class JourneyEngine {
         this.clock = clock;
     }
 
+    /**
+     * Whether the record can concern a journey at all, decided without the database: a fired timer always; anything
+     * else only when a trigger or exit rule of a live scenario version matches it, or one of its steps waits for an
+     * event of its type. Most of the bus (page views, contact updates no scenario looks at) is skipped here, without a
+     * transaction. A scenario activated on another node is seen within a second.
+     */
+    public boolean concerns(EngineEvent event) {
+        if (event.type().equals(EngineEvent.TIMER_FIRED)) {
+            return true;
+        }
+        String eventType = event.type().equals(EngineEvent.EVENT_RECORDED)
+                ? event.data().path("eventType").asString() : null;
+        for (ScenarioCache.LiveVersion v : scenarios.liveVersions()) {
+            ScenarioDefinition d = v.definition();
+            if (d.trigger() != null && d.trigger().match(event, v.scenarioId()).isPresent()) {
+                return true;
+            }
+            for (Trigger exit : d.exits()) {
+                if (exit.match(event, v.scenarioId()).isPresent()) {
+                    return true;
+                }
+            }
+            if (eventType != null) {
+                for (Step step : d.steps().values()) {
+                    if (step instanceof Step.WaitForEvent w && eventType.equals(w.eventType())) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     /** Applies the record; false when it had been applied before (a replay) or its contact no longer exists. */
     @Transactional
     public boolean apply(EngineEvent event) {

@@ -5,11 +5,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Parsed scenario versions; versions never change once written, so they are cached for good. */
+/**
+ * Parsed scenario versions; versions never change once written, so they are cached for good. Also the versions that
+ * can still have journeys (every version of an active or paused scenario), re-read at most once a second and at
+ * once after a change on this node, so the engine can tell without the database that a record concerns no journey.
+ */
 @Component
 class ScenarioCache {
 
@@ -17,7 +24,15 @@ class ScenarioCache {
 
     private final JdbcTemplate jdbc;
     private final ScenarioValidator validator;
+    private static final long LIVE_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final Map<String, ScenarioDefinition> cache = new ConcurrentHashMap<>();
+    private volatile Live live;
+
+    /** A scenario version that may have journeys in flight or take new ones. */
+    record LiveVersion(long scenarioId, ScenarioDefinition definition) {}
+
+    private record Live(long loadedAt, List<LiveVersion> versions) {}
 
     ScenarioCache(JdbcTemplate jdbc, ScenarioValidator validator) {
         this.jdbc = jdbc;
@@ -35,5 +50,36 @@ class ScenarioCache {
             }
             return d;
         });
+    }
+
+    /** Every version of the active and paused scenarios (archived ones have no journeys left). */
+    List<LiveVersion> liveVersions() {
+        Live current = live;
+        if (current == null || System.nanoTime() - current.loadedAt() > LIVE_TTL_NANOS) {
+            long loadedAt = System.nanoTime();
+            List<LiveVersion> versions = new ArrayList<>();
+            jdbc.query("""
+                    select v.scenario_id, v.version from scenario_versions v join scenarios s on s.id = v.scenario_id
+                    where s.status in ('active', 'paused') order by v.scenario_id, v.version""",
+                    (org.springframework.jdbc.core.RowCallbackHandler) rs -> versions.add(new LiveVersion(
+                            rs.getLong(1), definition(rs.getLong(1), rs.getInt(2)))));
+            current = new Live(loadedAt, List.copyOf(versions));
+            live = current;
+        }
+        return current.versions();
+    }
+
+    /** A scenario's status or versions changed: forget the live versions once the change is committed. */
+    void liveChanged() {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    live = null;
+                }
+            });
+        } else {
+            live = null;
+        }
     }
 }

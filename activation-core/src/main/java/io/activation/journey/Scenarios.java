@@ -83,6 +83,7 @@ public class Scenarios {
      */
     @Transactional
     public Scenario update(long id, JsonNode definition) {
+        cache.liveChanged();
         Scenario s = lock(id);
         if (s.status() == Scenario.Status.ARCHIVED) {
             throw new ConflictException("scenario-archived", "id", "Scenario " + id + " is archived");
@@ -121,6 +122,7 @@ public class Scenarios {
     /** Activates the latest version (after validation); resuming a paused scenario goes through {@link #resume}. */
     @Transactional
     public Scenario activate(long id) {
+        cache.liveChanged();
         Scenario s = lock(id);
         if (s.status() == Scenario.Status.ARCHIVED) {
             throw new ConflictException("scenario-archived", "id", "Scenario " + id + " is archived");
@@ -143,6 +145,7 @@ public class Scenarios {
 
     @Transactional
     public Scenario pause(long id) {
+        cache.liveChanged();
         Scenario s = lock(id);
         if (s.status() != Scenario.Status.ACTIVE) {
             throw new ConflictException("scenario-not-active", "status", "Only an active scenario can be paused;"
@@ -156,6 +159,7 @@ public class Scenarios {
     /** Resumes a paused scenario: new entries again, held journeys continue (through a timer due now). */
     @Transactional
     public Scenario resume(long id) {
+        cache.liveChanged();
         Scenario s = lock(id);
         if (s.status() != Scenario.Status.PAUSED) {
             throw new ConflictException("scenario-not-paused", "status", "Only a paused scenario can be resumed;"
@@ -185,6 +189,7 @@ public class Scenarios {
     /** Archives: no new entries; journeys in flight exit, their timers are cancelled. */
     @Transactional
     public Scenario archive(long id) {
+        cache.liveChanged();
         Scenario s = lock(id);
         if (s.status() == Scenario.Status.ARCHIVED) {
             return s;

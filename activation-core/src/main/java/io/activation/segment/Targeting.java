@@ -205,15 +205,21 @@ public class Targeting {
         return segments.page(afterId, limit);
     }
 
-    /** Deletes a segment and its membership (no exited events); refused while another segment tests it. */
+    /**
+     * Deletes a segment; every member exits first ({@code segment.exited} each, in the same transaction), so
+     * journeys waiting for an exit see one. Refused while another segment tests it.
+     */
     public void delete(long id) {
-        get(id);
+        Segment segment = get(id);
         List<String> users = segments.referencing(id);
         if (!users.isEmpty()) {
             throw new ConflictException("segment-in-use", "id", "Segments " + users + " test membership of this"
                     + " one; delete or change them first");
         }
-        writing.executeWithoutResult(status -> segments.delete(id));
+        writing.executeWithoutResult(status -> {
+            memberships.removeAll(segment);
+            segments.delete(id);
+        });
         compiled.remove(id);
     }
 

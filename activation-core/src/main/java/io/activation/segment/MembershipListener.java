@@ -4,6 +4,8 @@ import io.activation.contact.ContactFields;
 import io.activation.ingest.ChangeEvents;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
+import io.activation.segment.value.Interests;
+import io.activation.segment.value.Rfm;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Incremental membership: a change event on {@code activation.events} re-evaluates, for its contact only, the
  * segments whose rules depend on what changed. Re-evaluation is idempotent (it moves stored membership towards the
- * rule's current answer), so a redelivered event changes nothing twice. Reference rows (no contact) and time alone
- * are left to the scheduled refresh.
+ * rule's current answer), so a redelivered event changes nothing twice. A change of an RFM group or of an interest
+ * profile re-evaluates the segments testing RFM or interests; a reference row's change reaches the contacts linked
+ * to it through the reference fan-out's per-contact event. Time alone is left to the scheduled refresh.
  */
 @Component
 @ConditionalOnRole(Role.ENGINE)
@@ -29,6 +32,9 @@ class MembershipListener {
 
     private static final Logger log = LoggerFactory.getLogger(MembershipListener.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** {@code io.activation.journey.source.ReferenceFanout.REFERENCE_CHANGED}; docs/journey-sources.md. */
+    static final String REFERENCE_CHANGED = "io.activation.row.reference-changed";
 
     private final Targeting targeting;
 
@@ -81,6 +87,13 @@ class MembershipListener {
             case SegmentMemberships.ENTERED, SegmentMemberships.EXITED ->
                     Set.of("segment:" + data.path("segmentId").asLong());
             case "io.activation.consent.changed" -> Set.of(SegmentCompiler.CONSENTS);
+            case Rfm.GROUP_CHANGED -> Set.of(SegmentCompiler.RFM);
+            case Interests.CHANGED -> Set.of(SegmentCompiler.INTERESTS);
+            // A reference row (a product) changed under the contact's linking row (a wishlist item): for rules
+            // joining through the relation that is a change of the linking table. The type is matched by its
+            // string: the fan-out lives in journey.source, which this package must not depend on.
+            case REFERENCE_CHANGED ->
+                    data.path("table").isString() ? Set.of(data.path("table").stringValue()) : Set.of();
             case "io.activation.score.threshold-reached" -> {
                 Set<String> scores = new HashSet<>(Set.of(SegmentCompiler.RFM, SegmentCompiler.INTERESTS));
                 if (data.path("score").isString()) {

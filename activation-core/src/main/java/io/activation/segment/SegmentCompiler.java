@@ -81,8 +81,30 @@ public class SegmentCompiler {
     }
 
     /** A piece of SQL and whether it can be NULL (so {@code not} must treat NULL as false). */
-    private record Fragment(String sql, boolean nullable) {
+    private record Fragment(String sql, boolean nullable, Grouped grouped) {
         static final Fragment INVALID = new Fragment("false", false);
+
+        Fragment(String sql, boolean nullable) {
+            this(sql, nullable, null);
+        }
+    }
+
+    /**
+     * An aggregate compiled as {@code c.id in (select <alias>.contact_id from <from> where true<filter> group by
+     * <alias>.contact_id having <having>)}; its first {@code filterParams} parameters are the filter's. Aggregates
+     * of one {@code and} with the same table and filter are merged into one such statement with their conditions
+     * joined in the {@code having}: one pass over the table instead of one per aggregate.
+     */
+    private record Grouped(String alias, String from, String filter, int filterParams, String having) {
+
+        /** The filter with the alias blanked out: equal keys (and equal filter parameters) may be merged. */
+        String key() {
+            return from.replaceAll("\\b" + alias + "\\b", "#") + "|" + filter.replaceAll("\\b" + alias + "\\b", "#");
+        }
+
+        String havingAs(String other) {
+            return having.replaceAll("\\b" + alias + "\\.", java.util.regex.Matcher.quoteReplacement(other + "."));
+        }
     }
 
     /** The state of one compilation: parameters in order, aliases, problems, dependencies. */
@@ -156,6 +178,9 @@ public class SegmentCompiler {
         }
 
         Fragment junction(List<Rule> rules, String joiner, String alias, TableSchema rowTable) {
+            if (rowTable == null && joiner.equals(" and ")) {
+                return conjunction(rules);
+            }
             List<String> parts = new ArrayList<>();
             boolean nullable = false;
             for (Rule r : rules) {
@@ -164,6 +189,66 @@ public class SegmentCompiler {
                 nullable |= f.nullable;
             }
             return new Fragment("(" + String.join(joiner, parts) + ")", nullable);
+        }
+
+        /**
+         * An {@code and} of contact rules. Each part's parameters are taken aside as it compiles, so that grouped
+         * aggregates over the same table and filter can be merged into the first of them (see {@link Grouped})
+         * and the parameters put back in the order of the text.
+         */
+        Fragment conjunction(List<Rule> rules) {
+            List<Fragment> parts = new ArrayList<>();
+            List<List<CompiledRule.Param>> partParams = new ArrayList<>();
+            for (Rule r : rules) {
+                int before = params.size();
+                parts.add(rule(r));
+                List<CompiledRule.Param> own = new ArrayList<>(params.subList(before, params.size()));
+                params.subList(before, params.size()).clear();
+                partParams.add(own);
+            }
+            List<String> sql = new ArrayList<>();
+            boolean nullable = false;
+            boolean[] merged = new boolean[parts.size()];
+            for (int i = 0; i < parts.size(); i++) {
+                if (merged[i]) {
+                    continue;
+                }
+                Fragment f = parts.get(i);
+                Grouped g = f.grouped();
+                if (g != null) {
+                    List<CompiledRule.Param> filterParams = partParams.get(i).subList(0, g.filterParams());
+                    StringBuilder having = new StringBuilder("(" + g.having() + ")");
+                    List<CompiledRule.Param> havingParams = new ArrayList<>(
+                            partParams.get(i).subList(g.filterParams(), partParams.get(i).size()));
+                    int together = 1;
+                    for (int j = i + 1; j < parts.size(); j++) {
+                        Grouped other = parts.get(j).grouped();
+                        if (!merged[j] && other != null && other.key().equals(g.key())
+                                && partParams.get(j).subList(0, other.filterParams()).equals(filterParams)) {
+                            merged[j] = true;
+                            together++;
+                            having.append(" and (").append(other.havingAs(g.alias())).append(")");
+                            havingParams.addAll(partParams.get(j).subList(other.filterParams(),
+                                    partParams.get(j).size()));
+                        }
+                    }
+                    if (together > 1) {
+                        sql.add(grouped(g, having.toString()));
+                        params.addAll(filterParams);
+                        params.addAll(havingParams);
+                        continue;
+                    }
+                }
+                sql.add(f.sql);
+                nullable |= f.nullable;
+                params.addAll(partParams.get(i));
+            }
+            return new Fragment("(" + String.join(" and ", sql) + ")", nullable);
+        }
+
+        String grouped(Grouped g, String having) {
+            return "c.id in (select " + g.alias() + ".contact_id" + g.from() + " where true" + g.filter()
+                    + " group by " + g.alias() + ".contact_id having " + having + ")";
         }
 
         Fragment negate(Fragment inner) {
@@ -519,11 +604,13 @@ public class SegmentCompiler {
             TableSchema.Column time = timeColumn(table);
             String from = " from " + table.qualifiedName() + " " + r;
             int zonesBefore = zoneUses;
+            int paramsBefore = params.size();
             String filter = window(aggregate.window(), table, r);
             if (aggregate.where() != null) {
                 filter += " and " + rowRule(aggregate.where(), r, table).sql;
             }
             boolean correlatedFilter = zoneUses > zonesBefore;
+            int filterParams = params.size() - paramsBefore;
             String value = switch (fn) {
                 case COUNT -> "count(*)";
                 case LAST -> r + "." + column.quoted();
@@ -551,8 +638,8 @@ public class SegmentCompiler {
                 return new Fragment("c.id not in (select " + r + ".contact_id" + from + where + " group by " + r
                         + ".contact_id having not coalesce(" + having.sql + ", false))", false);
             }
-            return new Fragment("c.id in (select " + r + ".contact_id" + from + where + " group by " + r
-                    + ".contact_id having " + having.sql + ")", false);
+            Grouped grouped = new Grouped(r, from, filter, filterParams, having.sql);
+            return new Fragment(grouped(grouped, having.sql), false, grouped);
         }
 
         Fragment segment(Rule.InSegment in) {

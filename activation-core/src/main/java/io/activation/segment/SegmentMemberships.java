@@ -85,6 +85,20 @@ class SegmentMemberships {
         return new MembershipChanges(entered, exited);
     }
 
+    /**
+     * Empties a segment that is being deleted, publishing {@code segment.exited} for every member in the caller's
+     * transaction: a journey waiting for a contact to leave the segment must not wait for ever.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    List<Long> removeAll(Segment segment) {
+        jdbc.queryForObject("select pg_advisory_xact_lock(?, ?)::text", String.class, LOCK_SPACE,
+                (int) segment.id());
+        List<Long> exited = jdbc.queryForList("delete from segment_memberships where segment_id = ?"
+                + " returning contact_id", Long.class, segment.id());
+        publish(segment, List.of(), exited);
+        return exited;
+    }
+
     private void publish(Segment segment, List<Long> entered, List<Long> exited) {
         List<OutboxMessage> messages = new ArrayList<>(entered.size() + exited.size());
         entered.forEach(id -> messages.add(event(ENTERED, segment, id)));

@@ -140,15 +140,24 @@ public class Targeting {
         Object[] args = compiled.bind(clock.instant(), null);
         return reading.execute(status -> {
             timeout();
-            Long count = jdbc.queryForObject("select count(*) from public.contacts c where " + compiled.condition(),
-                    Long.class, args);
+            if (sample == 0) {
+                Long count = jdbc.queryForObject("select count(*) from public.contacts c where "
+                        + compiled.condition(), Long.class, args);
+                return new Preview(count == null ? 0 : count, List.of(), compiled);
+            }
+            // One evaluation of the rule for both answers: the count is taken over every match before the limit.
+            // (Two statements evaluated a rule over aggregates twice: the sample's "order by id limit" cannot stop
+            // early when the rule is a semi-join on a grouped table.)
             List<Object> sampleArgs = new ArrayList<>(Arrays.asList(args));
             sampleArgs.add(sample);
-            List<SegmentMember> members = sample == 0 ? List.of() : jdbc.query(
-                    "select c.id, c.external_id from public.contacts c where " + compiled.condition()
-                            + " order by c.id limit ?",
-                    (rs, n) -> new SegmentMember(rs.getLong(1), rs.getString(2), null), sampleArgs.toArray());
-            return new Preview(count == null ? 0 : count, members, compiled);
+            long[] count = {0};
+            List<SegmentMember> members = jdbc.query("select count(*) over (), c.id, c.external_id"
+                    + " from public.contacts c where " + compiled.condition() + " order by c.id limit ?",
+                    (rs, n) -> {
+                        count[0] = rs.getLong(1);
+                        return new SegmentMember(rs.getLong(2), rs.getString(3), null);
+                    }, sampleArgs.toArray());
+            return new Preview(count[0], members, compiled);
         });
     }
 
@@ -205,15 +214,21 @@ public class Targeting {
         return segments.page(afterId, limit);
     }
 
-    /** Deletes a segment and its membership (no exited events); refused while another segment tests it. */
+    /**
+     * Deletes a segment; every member exits first ({@code segment.exited} each, in the same transaction), so
+     * journeys waiting for an exit see one. Refused while another segment tests it.
+     */
     public void delete(long id) {
-        get(id);
+        Segment segment = get(id);
         List<String> users = segments.referencing(id);
         if (!users.isEmpty()) {
             throw new ConflictException("segment-in-use", "id", "Segments " + users + " test membership of this"
                     + " one; delete or change them first");
         }
-        writing.executeWithoutResult(status -> segments.delete(id));
+        writing.executeWithoutResult(status -> {
+            memberships.removeAll(segment);
+            segments.delete(id);
+        });
         compiled.remove(id);
     }
 

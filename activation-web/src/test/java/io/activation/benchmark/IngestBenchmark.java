@@ -60,7 +60,7 @@ import org.springframework.core.type.classreading.MetadataReaderFactory;
  */
 public final class IngestBenchmark {
 
-    private static final String ADMIN_KEY = "benchmark-admin-key-0123456789";
+    static final String ADMIN_KEY = "benchmark-admin-key-0123456789";
     private static final String EVENTS = "/api/v1/events";
     private static final String BATCH = "/api/v1/events/batch";
     private static final double P99_GOAL_MS = 50;
@@ -162,7 +162,8 @@ public final class IngestBenchmark {
         System.exit(exit);
     }
 
-    private static ConfigurableApplicationContext startApplication() {
+    /** The application as shipped, ephemeral embedded services, demo off; {@code extra} are more arguments. */
+    static ConfigurableApplicationContext startApplication(String... extra) {
         SpringApplication application = new SpringApplication(ActivationApplication.class);
         // The test classpath holds @TestConfiguration classes (a MutableClock); component scanning must skip them
         // as a Spring Boot test would.
@@ -183,14 +184,16 @@ public final class IngestBenchmark {
                         return System.identityHashCode(this);
                     }
                 }));
-        ConfigurableApplicationContext context = application.run(
+        List<String> arguments = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--activation.embedded.ephemeral=true",
                 "--activation.demo.enabled=false",
                 "--activation.security.bootstrap-api-key=" + ADMIN_KEY,
                 "--logging.level.org.apache.kafka=WARN",
                 "--logging.level.kafka=WARN",
-                "--logging.level.state.change.logger=WARN");
+                "--logging.level.state.change.logger=WARN"));
+        arguments.addAll(List.of(extra));
+        ConfigurableApplicationContext context = application.run(arguments.toArray(String[]::new));
         Clock clock = context.getBean(Clock.class);
         if (!clock.getClass().getName().startsWith("java.time.")) {
             throw new IllegalStateException("The application runs on a test clock: " + clock.getClass());

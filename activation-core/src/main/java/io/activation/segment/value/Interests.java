@@ -3,9 +3,13 @@ package io.activation.segment.value;
 import io.activation.datamodel.AttributeType;
 import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableSchema;
+import io.activation.ingest.ChangeEvents;
+import io.activation.ingest.Outbox;
+import io.activation.ingest.OutboxMessage;
 import io.activation.platform.InvalidInputException;
 import io.activation.platform.NotFoundException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -14,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +28,8 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Interest profiles and secondary purchases, recomputed set-based in one transaction.
@@ -42,6 +49,12 @@ import tools.jackson.databind.json.JsonMapper;
 public class Interests {
 
     private static final Logger log = LoggerFactory.getLogger(Interests.class);
+
+    /**
+     * Published by a recompute, once per contact whose profile (an interest, its weight, or its profile) differs
+     * from before: data {@code {contactId}}. Segments testing interests re-evaluate that contact on it.
+     */
+    public static final String CHANGED = "io.activation.interests.changed";
 
     /** Which profile: the contact's own interests, or those of gifts and incidental purchases. */
     public enum Profile {
@@ -65,13 +78,18 @@ public class Interests {
     private final TableCatalog catalog;
     private final TransactionTemplate transactions;
     private final Clock clock;
+    private final Outbox outbox;
+    private final ChangeEvents events;
     private final JsonMapper json = JsonMapper.builder().build();
 
-    Interests(JdbcTemplate jdbc, TableCatalog catalog, TransactionTemplate transactions, Clock clock) {
+    Interests(JdbcTemplate jdbc, TableCatalog catalog, TransactionTemplate transactions, Clock clock, Outbox outbox,
+            ChangeEvents events) {
         this.jdbc = jdbc;
         this.catalog = catalog;
         this.transactions = transactions;
         this.clock = clock;
+        this.outbox = outbox;
+        this.events = events;
     }
 
     static String normalise(String interest) {
@@ -154,6 +172,8 @@ public class Interests {
                         + " on conflict do nothing", ruleArgs.toArray());
             }
         }
+        jdbc.execute("create temporary table interests_previous on commit drop as select contact_id, interest,"
+                + " profile, weight from contact_interests");
         jdbc.update("delete from contact_interests");
         List<Object> args = new ArrayList<>();
         List<String> signals = new ArrayList<>();
@@ -173,8 +193,10 @@ public class Interests {
             args.addAll(settings.clickEventTypes());
         }
         if (table != null) {
-            signals.add("select p.contact_id, p.category, case when s.row_id is null then 'primary' else 'secondary'"
-                    + " end, " + decay(settings, "p.at", now, args) + " from p left join secondary_purchases s"
+            // Named here too: without click signals this is the only branch of the union.
+            signals.add("select p.contact_id, p.category as interest, case when s.row_id is null then 'primary'"
+                    + " else 'secondary' end as profile, " + decay(settings, "p.at", now, args) + " as w"
+                    + " from p left join secondary_purchases s"
                     + " on s.table_name = ? and s.row_id = p.id");
             args.add(table);
         }
@@ -190,9 +212,34 @@ public class Interests {
                 ) sums
                 where s > 0""".formatted(String.join(" union all ", signals)), args.toArray());
         jdbc.update("update interest_settings set computed_at = ? where id = 1", Timestamp.from(now));
+        publishChanges(now);
+        jdbc.execute("drop table interests_previous");
         Long contacts = jdbc.queryForObject("select count(distinct contact_id) from contact_interests", Long.class);
         return new Computed(secondary, interests, contacts == null ? 0 : contacts,
                 (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** {@value #CHANGED} for each contact whose profile differs from the one before this recompute. */
+    private void publishChanges(Instant now) {
+        List<OutboxMessage> batch = new ArrayList<>();
+        jdbc.query("""
+                select distinct coalesce(n.contact_id, o.contact_id)
+                from contact_interests n
+                full join interests_previous o
+                  on o.contact_id = n.contact_id and o.interest = n.interest and o.profile = n.profile
+                where o.weight is distinct from n.weight
+                order by 1""", rs -> {
+            long contactId = rs.getLong(1);
+            ObjectNode data = JsonNodeFactory.instance.objectNode();
+            data.put("contactId", contactId);
+            batch.add(events.event(CHANGED, contactId, "contacts/" + contactId + "/interests", "interests", data,
+                    UUID.nameUUIDFromBytes(("interests:" + contactId + ":" + now).getBytes(StandardCharsets.UTF_8))));
+            if (batch.size() == 5_000) {
+                outbox.append(List.copyOf(batch));
+                batch.clear();
+            }
+        });
+        outbox.append(batch);
     }
 
     /** A signal's weight at {@code now}: {@code 0.5^(age days / half-life)}, or 1 without decay. */

@@ -254,6 +254,46 @@ class SegmentRulesApiTest extends ApiTest {
     }
 
     @Test
+    void aggregatesOfOneAndOverTheSameRowsAreComputedInOnePassWithTheSameMeaning() {
+        String p = unique("merge");
+        String orders = shop()[1];
+        clock.set(Instant.parse("2026-05-31T12:00:00Z"));
+        for (String c : List.of("a", "b", "none")) {
+            contact(p + "-" + c, "{}");
+        }
+        order(orders, p + "-a", p + "-1", "2026-05-01T10:00:00Z", "100.00", "paid");
+        order(orders, p + "-a", p + "-2", "2026-05-20T10:00:00Z", "150.50", "paid");
+        order(orders, p + "-a", p + "-3", "2026-05-30T10:00:00Z", "999", "cancelled");
+        order(orders, p + "-b", p + "-4", "2025-01-10T10:00:00Z", "500", "paid");
+        order(orders, p + "-b", p + "-5", "2026-05-25T10:00:00Z", "20", "paid");
+        String paidThisYear = "\"where\": {\"attribute\": \"status\", \"op\": \"eq\", \"value\": \"paid\"},"
+                + " \"window\": {\"lastDays\": 365}";
+        java.util.function.BiFunction<String, String, String> aggregate = (fn, test) -> "{\"aggregate\": {\"table\": \""
+                + orders + "\", \"fn\": \"" + fn + "\"" + (fn.equals("count") ? "" : ", \"column\": \"total\"") + ", "
+                + paidThisYear + "}, " + test + "}";
+        String sum200 = aggregate.apply("sum", "\"op\": \"gte\", \"value\": 200");
+        String count2 = aggregate.apply("count", "\"op\": \"gte\", \"value\": 2");
+        String allTime3 = "{\"aggregate\": {\"table\": \"" + orders + "\", \"fn\": \"count\"}, \"op\": \"gte\","
+                + " \"value\": 3}";
+
+        String pair = "{\"and\": [" + sum200 + ", " + count2 + "]}";
+        assertThat(matching(p, pair)).containsExactly("a");
+        assertThat(matching(p, "{\"not\": " + pair + "}")).containsExactly("b", "none");
+        // Parameters stay in the order of the text: two ranges that only b satisfies, each in its own place.
+        String ranges = "{\"and\": [" + aggregate.apply("count", "\"op\": \"between\", \"value\": [1, 1]") + ", "
+                + aggregate.apply("sum", "\"op\": \"between\", \"value\": [15, 25]") + "]}";
+        assertThat(matching(p, ranges)).containsExactly("b");
+        assertThat(matches(p, "b", ranges)).isTrue();
+        // An aggregate over other rows in between is its own pass; the two over the same rows are one.
+        String mixed = "{\"and\": [" + sum200 + ", " + allTime3 + ", " + count2 + "]}";
+        assertThat(matching(p, mixed)).containsExactly("a");
+        assertThat(matches(p, "a", mixed)).isTrue();
+        assertThat(matches(p, "b", mixed)).isFalse();
+        String sql = targeting.validate(JSON.readTree(mixed), "rule", false).condition();
+        assertThat(sql.split("group by", -1)).as(sql).hasSize(3);
+    }
+
+    @Test
     void aggregatesOverAWindowWithARowFilter() {
         String p = unique("agg");
         String orders = shop()[1];

@@ -102,7 +102,7 @@ public class JourneyEngine {
                 run(j, w.onEvent(), now);
             }
         }
-        for (Scenario s : journeys.activeScenarios()) {
+        for (Scenario s : scenarios.activeScenarios()) {
             ScenarioDefinition d = scenarios.definition(s.id(), s.activeVersion());
             d.trigger().match(event, s.id()).ifPresent(match -> enter(s, d, event, match, now));
         }
@@ -158,7 +158,7 @@ public class JourneyEngine {
 
     /** Executes steps from {@code stepId} until the journey waits, is held, or ends. */
     private void run(Journey j, String stepId, Instant now) {
-        boolean paused = journeys.paused(j.scenarioId);
+        boolean paused = scenarios.paused(j.scenarioId);
         for (int executed = 0; ; executed++) {
             if (stepId == null) {
                 end(j, Journey.Status.COMPLETED, "no next step", now);

@@ -108,11 +108,6 @@ class Journeys {
         return jdbc.query("select * from scenarios where status = 'active' order by id", Scenarios::map);
     }
 
-    boolean paused(long scenarioId) {
-        return "paused".equals(jdbc.queryForObject("select status from scenarios where id = ?", String.class,
-                scenarioId));
-    }
-
     /** Whether a journey of the scenario matches the condition (entry rules). */
     boolean exists(String where, Object... args) {
         return Boolean.TRUE.equals(jdbc.queryForObject("select exists(select 1 from journey_instances where " + where

@@ -32,7 +32,7 @@ class ScenarioCache {
     /** A scenario version that may have journeys in flight or take new ones. */
     record LiveVersion(long scenarioId, ScenarioDefinition definition) {}
 
-    private record Live(long loadedAt, List<LiveVersion> versions) {}
+    private record Live(long loadedAt, List<Scenario> active, java.util.Set<Long> paused, List<LiveVersion> versions) {}
 
     ScenarioCache(JdbcTemplate jdbc, ScenarioValidator validator) {
         this.jdbc = jdbc;
@@ -54,19 +54,43 @@ class ScenarioCache {
 
     /** Every version of the active and paused scenarios (archived ones have no journeys left). */
     List<LiveVersion> liveVersions() {
+        return live().versions();
+    }
+
+    /** The active scenarios, as of at most a second ago (at once after a change on this node). */
+    List<Scenario> activeScenarios() {
+        return live().active();
+    }
+
+    /** Whether the scenario is paused, as of at most a second ago (at once after a change on this node). */
+    boolean paused(long scenarioId) {
+        return live().paused().contains(scenarioId);
+    }
+
+    private Live live() {
         Live current = live;
         if (current == null || System.nanoTime() - current.loadedAt() > LIVE_TTL_NANOS) {
             long loadedAt = System.nanoTime();
+            List<Scenario> active = new ArrayList<>();
+            java.util.Set<Long> paused = new java.util.HashSet<>();
+            for (Scenario s : jdbc.query("select * from scenarios where status in ('active', 'paused') order by id",
+                    Scenarios::map)) {
+                if (s.status() == Scenario.Status.ACTIVE) {
+                    active.add(s);
+                } else {
+                    paused.add(s.id());
+                }
+            }
             List<LiveVersion> versions = new ArrayList<>();
             jdbc.query("""
                     select v.scenario_id, v.version from scenario_versions v join scenarios s on s.id = v.scenario_id
                     where s.status in ('active', 'paused') order by v.scenario_id, v.version""",
                     (org.springframework.jdbc.core.RowCallbackHandler) rs -> versions.add(new LiveVersion(
                             rs.getLong(1), definition(rs.getLong(1), rs.getInt(2)))));
-            current = new Live(loadedAt, List.copyOf(versions));
+            current = new Live(loadedAt, List.copyOf(active), java.util.Set.copyOf(paused), List.copyOf(versions));
             live = current;
         }
-        return current.versions();
+        return current;
     }
 
     /** A scenario's status or versions changed: forget the live versions once the change is committed. */

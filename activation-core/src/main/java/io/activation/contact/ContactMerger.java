@@ -31,12 +31,15 @@ public class ContactMerger {
     private final TableCatalog catalog;
     private final RowReader rows;
     private final Clock clock;
+    private final List<ContactMergeParticipant> participants;
 
-    ContactMerger(JdbcTemplate jdbc, TableCatalog catalog, RowReader rows, Clock clock) {
+    ContactMerger(JdbcTemplate jdbc, TableCatalog catalog, RowReader rows, Clock clock,
+            List<ContactMergeParticipant> participants) {
         this.jdbc = jdbc;
         this.catalog = catalog;
         this.rows = rows;
         this.clock = clock;
+        this.participants = List.copyOf(participants);
     }
 
     @Transactional(propagation = Propagation.MANDATORY)
@@ -76,6 +79,9 @@ public class ContactMerger {
         jdbc.update("update contact_identities set contact_id = ? where contact_id = ?", knownContactId,
                 anonymousContactId);
         fillEmptyAttributes(contacts, anonymous.get(), knownContactId, now);
+        for (ContactMergeParticipant participant : participants) {
+            participant.merged(anonymousContactId, knownContactId, now.toInstant());
+        }
         jdbc.update("delete from contacts where id = ?", anonymousContactId);
         return new Link(knownContactId, anonymousId, anonymousContactId, true);
     }

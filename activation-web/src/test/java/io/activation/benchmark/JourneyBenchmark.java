@@ -239,7 +239,7 @@ public final class JourneyBenchmark {
         jdbcUser = env.getProperty("spring.datasource.username");
         jdbcPassword = env.getProperty("spring.datasource.password");
         monitor = DriverManager.getConnection(jdbcUrl, jdbcUser, jdbcPassword);
-        postmasterPid = postmasterPid();
+        postmasterPid = MachineStats.postmasterPid(monitor, warning -> log("%s", warning));
         bootstrap = env.getRequiredProperty("spring.kafka.bootstrap-servers");
         kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
         apiKey = context.getBean(AccessControl.class).issue("benchmark", Set.of(Scope.INGEST)).secret();
@@ -988,16 +988,6 @@ public final class JourneyBenchmark {
         try (Statement s = monitor.createStatement(); ResultSet rs = s.executeQuery("show " + name)) {
             rs.next();
             return rs.getString(1);
-        }
-    }
-
-    private long postmasterPid() {
-        try {
-            Path dataDirectory = Path.of(setting("data_directory"));
-            return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim());
-        } catch (IOException | SQLException | RuntimeException e) {
-            log("PostgreSQL's CPU cannot be measured: %s", e);
-            return -1;
         }
     }
 

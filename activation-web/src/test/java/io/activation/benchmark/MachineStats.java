@@ -2,6 +2,10 @@ package io.activation.benchmark;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -10,6 +14,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * What the machine did during a phase, from Linux's {@code /proc}: how busy all cores were, how much of that was
@@ -58,6 +63,21 @@ final class MachineStats {
         double postgres = (b.childJiffies() - a.childJiffies()) / CLOCK_TICKS / capacitySeconds;
         double jit = Math.min(jvm, (b.jitJiffies() - a.jitJiffies()) / CLOCK_TICKS / capacitySeconds);
         return new Usage(busy, jvm, postgres, Math.max(0, busy - jvm - postgres), jit, seconds);
+    }
+
+    /**
+     * The PostgreSQL postmaster's process id, read from its data directory, so its CPU can be sampled; -1 (and a
+     * warning) when it cannot be read, e.g. for a server on another machine.
+     */
+    static long postmasterPid(Connection connection, Consumer<String> warn) {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("show data_directory")) {
+            rs.next();
+            Path dataDirectory = Path.of(rs.getString(1));
+            return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim());
+        } catch (IOException | SQLException | RuntimeException e) {
+            warn.accept("PostgreSQL's CPU cannot be measured: " + e);
+            return -1;
+        }
     }
 
     static String loadAverage() {

@@ -142,7 +142,7 @@ public final class SegmentBenchmark {
                 env.getProperty("spring.datasource.username"), env.getProperty("spring.datasource.password"));
         bootstrap = env.getRequiredProperty("spring.kafka.bootstrap-servers");
         kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
-        postmasterPid = postmasterPid();
+        postmasterPid = MachineStats.postmasterPid(sql, warning -> log("%s", warning));
         apiKey = context.getBean(AccessControl.class).issue("segment-benchmark",
                 Set.of(Scope.INGEST, Scope.READ, Scope.ADMIN)).secret();
 
@@ -567,16 +567,6 @@ public final class SegmentBenchmark {
             }
         }
         return values;
-    }
-
-    private long postmasterPid() {
-        try {
-            Path dataDirectory = Path.of(queryStrings("show data_directory").get(0));
-            return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim());
-        } catch (Exception e) {
-            log("PostgreSQL's CPU cannot be measured: %s", e);
-            return -1;
-        }
     }
 
     // ---- report -------------------------------------------------------------------------------------------------

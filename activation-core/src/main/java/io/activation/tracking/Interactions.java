@@ -174,8 +174,8 @@ public class Interactions {
     }
 
     private void lock(long deliveryId) {
-        jdbc.queryForList("select pg_advisory_xact_lock(hashtext('activation.tracking'), ?)", Integer.class,
-                (int) (deliveryId ^ (deliveryId >>> 32)));
+        jdbc.queryForObject("select count(*) from (select pg_advisory_xact_lock(hashtext('activation.tracking'), ?)) l",
+                Long.class, (int) (deliveryId ^ (deliveryId >>> 32)));
     }
 
     Optional<TrackedDelivery> delivery(long id) {

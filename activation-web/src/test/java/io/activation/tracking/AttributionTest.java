@@ -88,6 +88,7 @@ class AttributionTest extends TrackingTestSupport {
         anonymous("GET", links.openPixel(d.id()), null).expect(200); // opens do not count with touch: click
         String late = unique("o");
         order(d.externalId(), late, "10.00");
+        clock.advance(Duration.ofMinutes(1));
         // A later click and order of the same contact (same partition, so handled after the first order).
         anonymous("GET", links.click(d.id(), "https://shop.example.com/b"), null).expect(302);
         clock.advance(Duration.ofMinutes(5));

@@ -43,7 +43,8 @@ class WaitForClickJourneyTest extends TrackingTestSupport {
         long otherRequest = jdbc.queryForObject("""
                 insert into message_requests (dedupe_key, contact_id, scenario_id, step_id, channels, priority, status,
                     created_at)
-                values (?, ?, null, 'newsletter', '[]'::jsonb, 0, 'dispatched', now()) returning id""", Long.class,
+                values (?, ?, null, 'newsletter', '[{"channel": "email", "template": "news"}]'::jsonb, 0, 'dispatched',
+                    now()) returning id""", Long.class,
                 unique("req"), contactId);
         long otherDelivery = delivery(otherRequest, contactId, null, unique("k"), reader + "@example.com", "sent");
         anonymous("GET", links.click(otherDelivery, "https://shop.example.com/news"), null).expect(302);

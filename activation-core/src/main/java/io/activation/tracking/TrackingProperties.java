@@ -23,6 +23,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("activation.tracking")
 public record TrackingProperties(
         @DefaultValue("http://localhost:8080") @NotBlank @Pattern(regexp = "https?://[^\\s?#]+") String baseUrl,
+        @Pattern(regexp = "|.{16,}", message = "must be empty (a generated key) or at least 16 characters")
         String secret,
         @DefaultValue("PT1H") @NotNull Duration openBurst,
         @DefaultValue @Valid Attribution attribution) {

@@ -99,6 +99,62 @@ class AttributionTest extends TrackingTestSupport {
                 late)).isZero();
     }
 
+    @Autowired
+    private Interactions interactions;
+    @Autowired
+    private io.activation.ingest.Outbox outbox;
+    @Autowired
+    private io.activation.ingest.ChangeEvents changeEvents;
+    @Autowired
+    private org.springframework.transaction.support.TransactionTemplate transactions;
+
+    @Test
+    void withTouchOpenAnOpenCountsAndFirstClickTakesTheEarliestInteraction() {
+        Delivery d = sentEmail();
+        long second = delivery(d.requestId(), d.contactId(), null, unique("k"), d.email(), "sent");
+        anonymous("GET", links.openPixel(d.id()), null).expect(200);
+        clock.advance(Duration.ofHours(1));
+        anonymous("GET", links.click(second, "https://shop.example.com/b"), null).expect(302);
+        clock.advance(Duration.ofHours(1));
+        String table = unique("conv");
+        Attribution firstOpenOrClick = configured(table, "open", "first-click");
+        Attribution lastOpenOrClick = configured(table, "open", "last-click");
+        Attribution clicksOnly = configured(table, "click", "first-click");
+
+        assertThat(attributed(() -> firstOpenOrClick.attribute(created(table, "a", d.contactId(), "12.5"))))
+                .hasValueSatisfying(a -> {
+                    assertThat(a.deliveryId()).isEqualTo(d.id());
+                    assertThat(a.revenue()).isEqualByComparingTo("12.5");
+                });
+        assertThat(attributed(() -> lastOpenOrClick.attribute(created(table, "b", d.contactId(), "1"))))
+                .hasValueSatisfying(a -> assertThat(a.deliveryId()).isEqualTo(second));
+        assertThat(attributed(() -> clicksOnly.attribute(created(table, "c", d.contactId(), "1"))))
+                .hasValueSatisfying(a -> assertThat(a.deliveryId()).isEqualTo(second));
+        // A row of another table is no conversion.
+        assertThat(attributed(() -> clicksOnly.attribute(created(table + "x", "d", d.contactId(), "1"))))
+                .isEmpty();
+        assertThat(jdbc.queryForObject("select touch from message_attributions where table_name = ? and row_key = 'a'",
+                String.class, table)).isEqualTo("open");
+    }
+
+    private java.util.Optional<Attribution.Attributed> attributed(
+            java.util.function.Supplier<java.util.Optional<Attribution.Attributed>> attribute) {
+        return transactions.execute(status -> attribute.get());
+    }
+
+    private Attribution configured(String table, String touch, String model) {
+        TrackingProperties properties = new TrackingProperties("http://localhost:8080", null, Duration.ofHours(1),
+                new TrackingProperties.Attribution(true, table, "amount", Duration.ofDays(7), touch, model));
+        return new Attribution(jdbc, interactions, outbox, changeEvents, properties, clock);
+    }
+
+    private JsonNode created(String table, String key, long contactId, String amount) {
+        return JSON.readTree("""
+                {"type": "io.activation.row.created", "time": "%s",
+                 "data": {"table": "%s", "key": "%s", "contactId": %d, "values": {"amount": "%s"}}}
+                """.formatted(clock.instant(), table, key, contactId, amount));
+    }
+
     private void order(String externalId, String orderNo, String total) {
         Response answer = post("/api/v1/tables/orders/rows", """
                 {"contact": {"externalId": "%s"}, "values": {"order_no": "%s", "total": %s, "cancelled": false}}

@@ -55,6 +55,24 @@ class TrackingApiTest extends TrackingTestSupport {
     }
 
     @Test
+    void pixelFetchesAtTheSameMomentMakeOneUniqueOpenAndOneEvent() throws Exception {
+        Delivery d = sentEmail();
+        String pixel = links.openPixel(d.id());
+        try (KafkaConsumer<String, String> events = eventsConsumer()) {
+            io.activation.testing.Concurrently.run(6, thread -> anonymous("GET", pixel, null).expect(200));
+            assertThat(count("select count(*) from message_interactions where delivery_id = ?", d.id())).isEqualTo(6);
+            assertThat(count("select count(*) from message_interactions where delivery_id = ? and is_unique", d.id()))
+                    .isEqualTo(1);
+            // A later click of the same contact's delivery follows the opens on the same partition.
+            anonymous("GET", links.click(d.id(), "https://shop.example.com/"), null).expect(302);
+            List<JsonNode> published = messageEvents(events, d.id(), e -> e.stream()
+                    .anyMatch(x -> x.get("type").stringValue().endsWith(".clicked")));
+            assertThat(published).extracting(e -> e.get("type").stringValue())
+                    .containsExactly("io.activation.message.opened", "io.activation.message.clicked");
+        }
+    }
+
+    @Test
     void aForgedPixelStillAnswersTheImageAndRecordsNothing() {
         Delivery d = sentEmail();
         String forged = "/t/o/" + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[30]);

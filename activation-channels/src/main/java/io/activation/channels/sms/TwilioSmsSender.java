@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@code To}, {@code MessagingServiceSid}, {@code Body} and a {@code StatusCallback} that carries our message key).
  *
  * <p>Outcomes: 201 is accepted (the message SID is the provider id); 429 is a retry honouring {@code Retry-After};
- * 5xx (after the SDK's own three quick retries) and connection failures are retries; 401 (wrong credentials) is a
+ * 5xx (after the SDK's own three quick attempts) and connection failures are retries; 401 (wrong credentials) is a
  * retry too, so fixing the settings resumes sending instead of failing every message; error 21211 (invalid
  * {@code To}) rejects the address as invalid, 21614 (not a mobile number) as a hard bounce, 21610 (the recipient
  * replied STOP) as opted out; any other 4xx is rejected.
@@ -64,12 +64,13 @@ public class TwilioSmsSender implements ChannelSender {
 
     /**
      * A sender whose HTTP client is built from {@code http} (tests route it to a local stub: Twilio's host is fixed
-     * in the SDK).
+     * in the SDK). Apache HttpClient's own retries are switched off: it would sleep out a 429's
+     * {@code Retry-After} on the consumer's thread and resend a POST; the runtime schedules the retry instead.
      */
     TwilioSmsSender(TwilioProperties properties, HttpClientBuilder http, Clock clock) {
         this.properties = properties;
         this.client = new TwilioRestClient.Builder(properties.accountSid(), properties.authToken())
-                .httpClient(new ResponseKeepingHttpClient(http)).build();
+                .httpClient(new ResponseKeepingHttpClient(http.disableAutomaticRetries())).build();
         this.clock = clock;
     }
 

@@ -115,11 +115,18 @@ public class TwilioWebhookController {
 
     private boolean signed(String path, HttpServletRequest request, Map<String, String> form, String signature) {
         if (signature == null || signature.isBlank()) {
+            log.warn("Twilio callback to {} refused: no {}", path, SIGNATURE_HEADER);
             return false;
         }
         String query = request.getQueryString();
         String url = properties.statusCallbackBaseUrl() + path + (query == null ? "" : "?" + query);
-        return validator.validate(url, form, signature);
+        if (!validator.validate(url, form, signature)) {
+            // Also what a wrong status-callback-base-url looks like: Twilio signed another URL.
+            log.warn("Twilio callback refused: the signature does not match {} (check status-callback-base-url)",
+                    url);
+            return false;
+        }
+        return true;
     }
 
     /** The POSTed form fields: the request's parameters less those of the query string. */

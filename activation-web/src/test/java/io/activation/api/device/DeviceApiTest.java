@@ -40,6 +40,7 @@ class DeviceApiTest extends ApiTest {
         assertThat(refreshed.get("lastSeenAt").stringValue()).isNotEqualTo(firstSeen);
 
         String web = token();
+        clock.advance(Duration.ofMinutes(1));
         post("/api/v1/contacts/" + id + "/devices", "{\"token\": \"" + web + "\", \"platform\": \"web\"}")
                 .expect(201);
         JsonNode list = get("/api/v1/contacts/" + id + "/devices").expect(200).json();

@@ -89,11 +89,7 @@ public class DeviceTokens {
                     last_seen_at = excluded.last_seen_at""",
                 registration.token(), contactId, registration.platform().code(), appId, Timestamp.from(createdAt),
                 Timestamp.from(now));
-        jdbc.update("""
-                delete from device_tokens where contact_id = ? and token not in (
-                    select token from device_tokens where contact_id = ?
-                    order by last_seen_at desc, created_at desc, token limit ?)""",
-                contactId, contactId, MAX_PER_CONTACT);
+        keepMostRecent(jdbc, contactId);
         Result result = existing.isEmpty() ? Result.CREATED
                 : existing.get().contactId() == contactId ? Result.REFRESHED : Result.MOVED;
         DeviceToken device = new DeviceToken(registration.token(), contactId, registration.platform(), appId,
@@ -139,6 +135,15 @@ public class DeviceTokens {
     public Optional<DeviceToken> find(String token) {
         return jdbc.query("select * from device_tokens where token = ?", DeviceTokens::device, token).stream()
                 .findFirst();
+    }
+
+    /** Drops the contact's tokens beyond the {@value #MAX_PER_CONTACT} most recently seen. */
+    static void keepMostRecent(JdbcTemplate jdbc, long contactId) {
+        jdbc.update("""
+                delete from device_tokens where contact_id = ? and token not in (
+                    select token from device_tokens where contact_id = ?
+                    order by last_seen_at desc, created_at desc, token limit ?)""",
+                contactId, contactId, MAX_PER_CONTACT);
     }
 
     private long contactId(String externalId) {

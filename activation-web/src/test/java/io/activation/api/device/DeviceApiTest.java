@@ -2,13 +2,31 @@ package io.activation.api.device;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.activation.contact.ContactResolver;
+import io.activation.delivery.device.DevicePlatform;
+import io.activation.delivery.device.DeviceRegistration;
+import io.activation.delivery.device.DeviceTokens;
 import io.activation.testing.ApiTest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 class DeviceApiTest extends ApiTest {
+
+    @Autowired
+    DeviceTokens deviceTokens;
+
+    @Autowired
+    ContactResolver resolver;
 
     private String contact() {
         String id = unique("dev");
@@ -136,5 +154,54 @@ class DeviceApiTest extends ApiTest {
                 + "\", \"platform\": \"ios\"}", readKey, Map.of()).expect(403);
         send("GET", "/api/v1/contacts/" + id + "/devices", null, readKey, Map.of()).expect(200);
         send("GET", "/api/v1/contacts/" + id + "/devices", null, null, Map.of()).expect(401);
+    }
+
+    @Test
+    void concurrentRegistrationsKeepThePerContactLimit() throws Exception {
+        String id = contact();
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                String t = token();
+                answers.add(pool.submit(() -> post("/api/v1/contacts/" + id + "/devices",
+                        "{\"token\": \"" + t + "\", \"platform\": \"android\"}").status()));
+            }
+            for (Future<Integer> a : answers) {
+                assertThat(a.get()).isEqualTo(201);
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(get("/api/v1/contacts/" + id + "/devices").json().get("items")).hasSize(20);
+    }
+
+    @Test
+    void anAnonymousContactsTokensFollowItIntoTheKnownContact() {
+        String anonymousId = unique("anon");
+        String userId = unique("user");
+        segment("/v1/track", """
+                {"anonymousId": "%s", "event": "App Opened", "messageId": "%s"}""".formatted(anonymousId,
+                unique("m")));
+        long anonymous = resolver.anonymous(anonymousId).orElseThrow();
+        String appToken = token();
+        deviceTokens.register(anonymous, new DeviceRegistration(appToken, DevicePlatform.IOS, "com.shop.app", null));
+        put("/api/v1/contacts/" + userId, "{\"email\": \"" + userId + "@example.com\"}").expect(201);
+        String webToken = token();
+        post("/api/v1/contacts/" + userId + "/devices", "{\"token\": \"" + webToken + "\", \"platform\": \"web\"}")
+                .expect(201);
+
+        segment("/v1/identify", """
+                {"userId": "%s", "anonymousId": "%s", "messageId": "%s"}""".formatted(userId, anonymousId,
+                unique("m")));
+
+        assertThat(get("/api/v1/contacts/" + userId + "/devices").json().get("items").findValuesAsString("token"))
+                .containsExactlyInAnyOrder(appToken, webToken);
+        assertThat(deviceTokens.list(anonymous)).isEmpty();
+    }
+
+    private void segment(String path, String json) {
+        String basic = Base64.getEncoder().encodeToString((ADMIN_KEY + ":").getBytes(StandardCharsets.UTF_8));
+        send("POST", path, json, null, Map.of("Authorization", "Basic " + basic)).expect(200);
     }
 }

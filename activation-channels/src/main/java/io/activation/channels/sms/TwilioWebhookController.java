@@ -131,6 +131,15 @@ public class TwilioWebhookController {
 
     /** The POSTed form fields: the request's parameters less those of the query string. */
     static Map<String, String> formFields(HttpServletRequest request) {
+        if (request.getCharacterEncoding() == null) {
+            // Twilio posts UTF-8 without naming a charset; the servlet default (ISO-8859-1) would garble the body
+            // and break the signature of any text that is not ASCII.
+            try {
+                request.setCharacterEncoding(StandardCharsets.UTF_8.name());
+            } catch (java.io.UnsupportedEncodingException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
         Map<String, Integer> inQuery = new HashMap<>();
         String query = request.getQueryString();
         if (query != null) {

@@ -17,12 +17,14 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.FilterType;
 
 /** The SMS and push senders exist only when configured, and bad settings stop the start with the setting named. */
 class SmsPushConfigurationTest {
 
     @Configuration
-    @ComponentScan({"io.activation.channels.sms", "io.activation.channels.push"})
+    @ComponentScan(basePackages = {"io.activation.channels.sms", "io.activation.channels.push"},
+            excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX, pattern = ".*Test\\$.*"))
     static class Scan {
         @Bean
         Clock clock() {

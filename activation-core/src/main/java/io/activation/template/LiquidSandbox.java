@@ -244,6 +244,9 @@ final class LiquidSandbox {
         if (depth >= MAX_DEPTH) {
             return null;
         }
+        if (value instanceof tools.jackson.databind.JsonNode node) {
+            return json(node, depth);
+        }
         if (value instanceof Map<?, ?> map) {
             Map<String, Object> out = new LinkedHashMap<>();
             map.forEach((k, v) -> out.put(String.valueOf(k), plain(v, depth + 1)));
@@ -255,6 +258,35 @@ final class LiquidSandbox {
             return out;
         }
         return value.toString();
+    }
+
+    private static Object json(tools.jackson.databind.JsonNode node, int depth) {
+        if (node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        if (node.isString()) {
+            return node.stringValue();
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+            return node.longValue();
+        }
+        if (node.isNumber()) {
+            return node.decimalValue();
+        }
+        if (node.isArray()) {
+            List<Object> out = new ArrayList<>(node.size());
+            node.forEach(v -> out.add(plain(v, depth + 1)));
+            return out;
+        }
+        if (node.isObject()) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            node.propertyNames().forEach(k -> out.put(k, plain(node.get(k), depth + 1)));
+            return out;
+        }
+        return node.asString();
     }
 
     /** A refusal the sandbox raises itself (forbidden tag or filter). */

@@ -10,8 +10,9 @@ final class HtmlText {
             "(?is)<(head|style|script|title)\\b[^>]*>.*?</\\1\\s*>|<!--.*?-->");
     private static final Pattern LINK = Pattern.compile("(?is)<a\\b[^>]*?href\\s*=\\s*([\"'])(.*?)\\1[^>]*>(.*?)</a\\s*>");
     private static final Pattern BREAK = Pattern.compile("(?i)<br\\s*/?>");
-    private static final Pattern BLOCK_END = Pattern.compile("(?i)</(p|div|h[1-6]|li|tr|table|ul|ol|blockquote)\\s*>");
+    private static final Pattern BLOCK_END = Pattern.compile("(?i)</(p|div|h[1-6]|tr|table|ul|ol|blockquote)\\s*>");
     private static final Pattern LIST_ITEM = Pattern.compile("(?i)<li\\b[^>]*>");
+    private static final Pattern LIST_ITEM_END = Pattern.compile("(?i)</li\\s*>");
     private static final Pattern CELL_END = Pattern.compile("(?i)</t[dh]\\s*>");
     private static final Pattern TAG = Pattern.compile("(?s)<[^>]*>");
     private static final Pattern NUMERIC = Pattern.compile("&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});");
@@ -34,6 +35,7 @@ final class HtmlText {
         links.appendTail(sb);
         s = BREAK.matcher(sb).replaceAll("\n");
         s = LIST_ITEM.matcher(s).replaceAll("\n- ");
+        s = LIST_ITEM_END.matcher(s).replaceAll("");
         s = BLOCK_END.matcher(s).replaceAll("\n\n");
         s = CELL_END.matcher(s).replaceAll(" ");
         s = TAG.matcher(s).replaceAll("");

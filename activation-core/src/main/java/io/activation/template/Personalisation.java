@@ -235,13 +235,29 @@ class Personalisation {
         }
     }
 
-    /** The purchase table and its product relation, configured or found. */
-    private Optional<Purchases> purchases() {
+    /**
+     * The purchase table and its product relation: the configured table; else the trigger's own table or one of
+     * its related tables (an order's lines) when it has a relation to a reference table; else the first interaction
+     * table that has one.
+     */
+    private Optional<Purchases> purchases(Map<String, Object> trigger) {
         TemplateProperties.Recommendations config = properties.recommendations();
-        List<TableSchema> candidates = config.table() == null || config.table().isBlank()
-                ? catalog.all().stream().filter(t -> t.kind() == TableKind.INTERACTION).toList()
-                : table(config.table()).stream().toList();
+        List<TableSchema> candidates = new ArrayList<>();
+        if (config.table() != null && !config.table().isBlank()) {
+            table(config.table()).ifPresent(candidates::add);
+        } else {
+            if (trigger.get("table") instanceof String name && trigger.containsKey("row")) {
+                table(name).ifPresent(candidates::add);
+            }
+            if (trigger.get("related") instanceof Map<?, ?> related) {
+                related.keySet().forEach(name -> table(String.valueOf(name)).ifPresent(candidates::add));
+            }
+            catalog.all().stream().filter(t -> t.kind() == TableKind.INTERACTION).forEach(candidates::add);
+        }
         for (TableSchema table : candidates) {
+            if (table.kind() != TableKind.INTERACTION) {
+                continue;
+            }
             for (TableSchema.Column column : table.columns()) {
                 boolean named = config.productColumn() == null || config.productColumn().isBlank()
                         || config.productColumn().equals(column.name());
@@ -274,7 +290,7 @@ class Personalisation {
     @SuppressWarnings("unchecked")
     private List<Object> recommendations(long contactId, Map<String, Object> trigger,
             Map<String, Map<Object, Map<String, Object>>> cache) {
-        Optional<Purchases> found = purchases();
+        Optional<Purchases> found = purchases(trigger);
         if (found.isEmpty()) {
             return List.of();
         }

@@ -4,6 +4,7 @@ import io.activation.contact.ContactRef;
 import io.activation.contact.ContactResolver;
 import io.activation.contact.Contacts;
 import io.activation.datamodel.StoredRow;
+import io.activation.platform.InvalidInputException;
 import io.activation.platform.NotFoundException;
 import java.util.Map;
 import org.springframework.stereotype.Service;
@@ -48,11 +49,19 @@ public class TemplatePreviews {
      */
     public record Preview(Template template, Map<String, String> parts, Map<String, String> data, SmsSegments sms) {}
 
-    /** Renders template {@code id} for the contact; {@code context} as a message request carries it. */
+    /**
+     * Renders template {@code id} for the contact; {@code context} as a message request carries it. A template that
+     * cannot be rendered for this contact is an {@link InvalidInputException} naming the part.
+     */
     public Preview preview(long id, long contactId, JsonNode context) {
         Template template = templates.get(id);
-        RenderedMessage rendered = renderer.render(template, new RenderRequest(template.name(), template.channel(),
-                contactId, null, null, context));
+        RenderedMessage rendered;
+        try {
+            rendered = renderer.render(template, new RenderRequest(template.name(), template.channel(), contactId,
+                    null, null, context));
+        } catch (RenderException e) {
+            throw new InvalidInputException(e.field() == null ? "template" : e.field(), e.getMessage());
+        }
         SmsSegments sms = "sms".equals(template.channel())
                 ? SmsSegments.of(rendered.parts().getOrDefault(ChannelParts.TEXT, "")) : null;
         return new Preview(template, rendered.parts(), rendered.data(), sms);

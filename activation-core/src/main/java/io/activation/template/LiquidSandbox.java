@@ -51,6 +51,7 @@ final class LiquidSandbox {
 
     private static final Set<String> FORBIDDEN_TAGS = Set.of("include", "include_relative", "render");
     private static final int MAX_DEPTH = 8;
+    private static final int MAX_CACHED = 1000;
     /** Blocks nested deeper than this are refused before parsing: deep nesting costs the parser stack and time. */
     static final int MAX_NESTING = 40;
     private static final java.util.regex.Pattern TAG = java.util.regex.Pattern.compile("\\{%-?\\s*(\\w+)");
@@ -63,6 +64,9 @@ final class LiquidSandbox {
     private final int maxTemplate;
     private final int maxIterations;
     private final ExecutorService executor;
+    /** Parsed and vetted templates by source: the same template renders for thousands of contacts. */
+    private final java.util.concurrent.ConcurrentMap<String, Template> parsed =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     LiquidSandbox(Duration timeout, int maxOutputChars, int maxTemplateChars, int maxIterations) {
         this.timeout = timeout;
@@ -134,12 +138,20 @@ final class LiquidSandbox {
         if (source == null || source.isEmpty()) {
             return source;
         }
-        List<FieldError> problems = check(field, source);
-        if (!problems.isEmpty()) {
-            throw new RenderException(field, field + " " + problems.get(0).message());
+        Template template = parsed.get(source);
+        if (template == null) {
+            List<FieldError> problems = check(field, source);
+            if (!problems.isEmpty()) {
+                throw new RenderException(field, field + " " + problems.get(0).message());
+            }
+            template = parser.parse(source);
+            if (parsed.size() >= MAX_CACHED) {
+                parsed.clear();
+            }
+            parsed.put(source, template);
         }
         try {
-            String out = parser.parse(source).render(context, executor, false);
+            String out = template.render(context, executor, false);
             if (out.length() > maxOutput) {
                 throw new RenderException(field, field + " renders to more than " + maxOutput + " characters");
             }

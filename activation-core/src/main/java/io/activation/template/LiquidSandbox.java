@@ -47,7 +47,10 @@ final class LiquidSandbox {
             "floor", "h", "join", "json", "last", "lstrip", "map", "minus", "modulo", "newline_to_br", "plus",
             "prepend", "remove", "remove_first", "replace", "replace_first", "reverse", "round", "rstrip", "size",
             "slice", "sort", "sort_natural", "split", "strip", "strip_html", "strip_newlines", "times", "truncate",
-            "truncatewords", "uniq", "upcase", "url_decode", "url_encode", "where");
+            "truncatewords", "uniq", "upcase", "url_decode", "url_encode", "where", "lookup");
+
+    /** The most {@code lookup} reads one render may make. */
+    static final int MAX_LOOKUPS = 100;
 
     private static final Set<String> FORBIDDEN_TAGS = Set.of("include", "include_relative", "render");
     private static final int MAX_DEPTH = 8;
@@ -69,6 +72,15 @@ final class LiquidSandbox {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     LiquidSandbox(Duration timeout, int maxOutputChars, int maxTemplateChars, int maxIterations) {
+        this(timeout, maxOutputChars, maxTemplateChars, maxIterations, (table, key) -> java.util.Optional.empty());
+    }
+
+    /**
+     * @param lookup the reads of the {@code lookup} filter ({@code {{ item.sku | lookup: "products" }}}): a row of a
+     *     reference table by key, as plain values
+     */
+    LiquidSandbox(Duration timeout, int maxOutputChars, int maxTemplateChars, int maxIterations,
+            java.util.function.BiFunction<String, String, java.util.Optional<Map<String, Object>>> lookup) {
         this.timeout = timeout;
         this.maxOutput = maxOutputChars;
         this.maxTemplate = maxTemplateChars;
@@ -98,6 +110,7 @@ final class LiquidSandbox {
         all.putAll(Filters.DEFAULT_FILTERS.getMap());
         all.forEach((name, filter) -> builder.withFilter(FILTERS.contains(name)
                 ? new Bounded(filter, maxOutputChars) : new Refused(name)));
+        builder.withFilter(new Bounded(new Lookup(lookup), maxOutputChars));
         this.parser = builder.build();
     }
 
@@ -333,6 +346,37 @@ final class LiquidSandbox {
         @Override
         public Object apply(Object value, TemplateContext context, Object... params) {
             throw new Refusal("the filter '" + name + "' is not allowed");
+        }
+    }
+
+    /**
+     * {@code {{ key | lookup: "products" }}}: the row of a reference table with that business key (a map), or nil.
+     * At most {@link #MAX_LOOKUPS} per render, counted in the render's own registry.
+     */
+    private static final class Lookup extends Filter {
+        private final java.util.function.BiFunction<String, String, java.util.Optional<Map<String, Object>>> rows;
+
+        Lookup(java.util.function.BiFunction<String, String, java.util.Optional<Map<String, Object>>> rows) {
+            super("lookup");
+            this.rows = rows;
+        }
+
+        @Override
+        public Object apply(Object value, TemplateContext context, Object... params) {
+            if (params.length != 1 || !(params[0] instanceof CharSequence)) {
+                throw new Refusal("lookup takes the name of a reference table: {{ sku | lookup: \"products\" }}");
+            }
+            if (value == null || value instanceof Map<?, ?> || value instanceof Collection<?>) {
+                return null;
+            }
+            Map<String, Object> budget = context.getRegistry("activation.lookups");
+            int used = budget.get("n") instanceof Integer n ? n : 0;
+            if (used >= MAX_LOOKUPS) {
+                throw new Refusal("more than " + MAX_LOOKUPS + " lookups");
+            }
+            budget.put("n", used + 1);
+            String key = value instanceof BigDecimal d ? d.stripTrailingZeros().toPlainString() : value.toString();
+            return rows.apply(params[0].toString(), key).orElse(null);
         }
     }
 

@@ -9,8 +9,8 @@ import org.springframework.context.annotation.Configuration;
 class TemplateConfiguration {
 
     @Bean
-    LiquidSandbox liquidSandbox(TemplateProperties properties) {
+    LiquidSandbox liquidSandbox(TemplateProperties properties, ReferenceRows referenceRows) {
         return new LiquidSandbox(properties.renderTimeout(), properties.maxOutputChars(),
-                properties.maxTemplateChars(), properties.maxIterations());
+                properties.maxTemplateChars(), properties.maxIterations(), referenceRows::find);
     }
 }

@@ -37,6 +37,24 @@ class LiquidSandboxTest {
     }
 
     @Test
+    void lookupReadsReferenceRowsWithinABudget() {
+        LiquidSandbox withLookup = new LiquidSandbox(Duration.ofSeconds(3), 20_000, 50_000, 10_000,
+                (table, key) -> "products".equals(table) && key.startsWith("P")
+                        ? java.util.Optional.of(Map.of("sku", key, "name", "Product " + key))
+                        : java.util.Optional.empty());
+        Map<String, Object> cart = Map.of("items", LiquidSandbox.plain(List.of(Map.of("sku", "P1"),
+                Map.of("sku", "X9"), Map.of("sku", 7))));
+        assertThat(withLookup.render("parts.text", "{% for i in items %}{% assign p = i.sku | lookup: 'products' %}"
+                + "[{{ p.name | default: 'none' }}]{% endfor %}", cart)).isEqualTo("[Product P1][none][none]");
+        assertThatThrownBy(() -> withLookup.render("parts.text", "{% for i in (1..101) %}{{ i | prepend: 'P' "
+                + "| lookup: 'products' | size }}{% endfor %}", cart))
+                .isInstanceOfSatisfying(RenderException.class, e -> assertThat(e.getMessage())
+                        .contains("more than 100 lookups"));
+        // Without a lookup source (a unit like this one) nothing is found.
+        assertThat(sandbox.render("parts.text", "{{ 'P1' | lookup: 'products' }}", cart)).isEmpty();
+    }
+
+    @Test
     void theContextHoldsOnlyPlainValues() {
         Object converted = LiquidSandbox.plain(Map.of("when", Instant.EPOCH, "thread", Thread.currentThread(),
                 "n", 3, "d", 1.5, "nested", List.of(new Object())));

@@ -68,6 +68,21 @@ class MessageRenderingTest extends ShopTest {
     }
 
     @Test
+    void anEventTriggerJoinsProductsThroughLookupOfReferenceRowsOnly() {
+        Shop shop = shop();
+        String name = template("sms", """
+                {"text": "{%% for i in trigger.properties.items %%}{%% assign p = i.sku | lookup: '%s' %%}{{ i.qty }}x{{ p.name }}@{{ p.price }} {%% endfor %%}|{{ '%s-O1' | lookup: '%s' }}"}"""
+                .formatted(shop.products(), shop.prefix(), shop.orders()));
+        String trigger = """
+                {"trigger": {"eventType": "cart", "properties": {"items": [{"sku": "P3", "qty": 1},
+                 {"sku": "P4", "qty": 2}, {"sku": "nope", "qty": 1}]}}}""";
+        RenderedMessage sms = renderer.render(new RenderRequest(name, "sms", contactId(shop.ann()), null, null,
+                JSON.readTree(trigger)));
+        // Orders belong to contacts: lookup never reads them.
+        assertThat(sms.parts().get("text")).isEqualTo("1xTeapot@24 2xTea towel@6 1x@ |");
+    }
+
+    @Test
     void emailLinksAreTrackedThePixelIsAddedAndUnsubscribePartsAreSet() {
         Shop shop = shop();
         String name = template("email", """

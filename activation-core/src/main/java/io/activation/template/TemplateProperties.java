@@ -12,7 +12,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Template settings ({@code activation.templates.*}).
  *
- * @param renderTimeout wall-clock limit of rendering one part; over it the render fails naming the part
+ * @param renderTimeout CPU time one part may take to render (wall-clock: ten times that); over it the render fails
+ *     naming the part
  * @param maxOutputChars the most characters one rendered part (and any intermediate text or list) may have
  * @param maxTemplateChars the most characters one template part may have when saved
  * @param maxIterations loop iterations allowed in one render, all loops together

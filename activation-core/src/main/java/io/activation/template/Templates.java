@@ -156,6 +156,7 @@ public class Templates {
             errors.add(new FieldError("subject", "must be at most 500 characters"));
         }
         Map<String, String> parts = new LinkedHashMap<>();
+        Map<String, String> fieldOf = new java.util.HashMap<>();
         List<String> allowed = ChannelParts.parts(channel);
         input.parts().forEach((name, value) -> {
             if (!allowed.contains(name)) {
@@ -171,6 +172,7 @@ public class Templates {
                 errors.add(new FieldError("body", "is the shorthand of parts." + main + ": send one of them"));
             } else {
                 parts.put(main, input.body());
+                fieldOf.put(main, "body");
             }
         }
         String subjectPart = ChannelParts.subjectPart(channel);
@@ -180,6 +182,7 @@ public class Templates {
                         + ": send one of them"));
             } else {
                 parts.put(subjectPart, input.subject());
+                fieldOf.put(subjectPart, "subject");
             }
         }
         if (nothing) {
@@ -197,7 +200,8 @@ public class Templates {
             errors.add(new FieldError("parts.passType", "must be one of " + ChannelParts.PASS_TYPES.stream()
                     .sorted().toList()));
         }
-        parts.forEach((name, value) -> errors.addAll(sandbox.check("parts." + name, value)));
+        parts.forEach((name, value) -> errors.addAll(sandbox.check(fieldOf.getOrDefault(name, "parts." + name),
+                value)));
         if (!input.data().isEmpty() && !ChannelParts.hasData(channel)) {
             errors.add(new FieldError("data", "only push (data) and wallet (pass fields) templates carry data"));
         } else if (input.data().size() > MAX_DATA) {

@@ -62,6 +62,11 @@ class TemplatePreviewApiTest extends ShopTest {
         post("/api/v1/templates", """
                 {"name": "%s", "channel": "sms", "body": "a", "parts": {"text": "b"}}""".formatted(name))
                 .expect(422);
+        // The first API's shorthands are named as sent.
+        assertThat(post("/api/v1/templates", """
+                {"name": "%s", "channel": "email", "subject": "{{ oops", "body": "{%% for %%}"}""".formatted(name))
+                .expect(422).json().get("errors").findValuesAsString("field")).containsExactlyInAnyOrder("subject",
+                "body");
         post("/api/v1/templates", """
                 {"name": "%s", "channel": "sms", "parts": {"text": 5}}""".formatted(name)).expect(422);
         post("/api/v1/templates", """

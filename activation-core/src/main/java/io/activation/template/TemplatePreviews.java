@@ -47,7 +47,7 @@ public class TemplatePreviews {
      *
      * @param sms the SMS text's segment count, or null on other channels
      */
-    public record Preview(Template template, Map<String, String> parts, Map<String, String> data, SmsSegments sms) {}
+    public record Preview(Template template, Map<String, String> parts, Map<String, String> data, SmsSegments.Count sms) {}
 
     /**
      * Renders template {@code id} for the contact; {@code context} as a message request carries it. A template that
@@ -62,8 +62,8 @@ public class TemplatePreviews {
         } catch (RenderException e) {
             throw new InvalidInputException(e.field() == null ? "template" : e.field(), e.getMessage());
         }
-        SmsSegments sms = "sms".equals(template.channel())
-                ? SmsSegments.of(rendered.parts().getOrDefault(ChannelParts.TEXT, "")) : null;
+        SmsSegments.Count sms = "sms".equals(template.channel())
+                ? SmsSegments.count(rendered.parts().getOrDefault(ChannelParts.TEXT, "")) : null;
         return new Preview(template, rendered.parts(), rendered.data(), sms);
     }
 }

@@ -2,7 +2,7 @@ package io.activation.api.sms;
 
 import io.activation.access.Scope;
 import io.activation.api.web.RequiresScope;
-import io.activation.delivery.sms.SmsSegments;
+import io.activation.template.SmsSegments;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.FieldError;
 import io.activation.platform.InvalidInputException;

@@ -125,9 +125,9 @@ class TemplateController {
         answer.set("parts", strings(preview.parts()));
         answer.set("data", strings(preview.data()));
         if (preview.sms() != null) {
-            SmsSegments sms = preview.sms();
-            answer.putObject("sms").put("characters", sms.characters()).put("encoding", sms.encoding())
-                    .put("units", sms.units()).put("segments", sms.segments());
+            SmsSegments.Count sms = preview.sms();
+            answer.putObject("sms").put("characters", sms.characters()).put("encoding", sms.encoding().label())
+                    .put("units", sms.units()).put("segments", sms.segments()).put("perSegment", sms.perSegment());
         }
         return answer;
     }

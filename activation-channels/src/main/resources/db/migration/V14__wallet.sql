@@ -10,7 +10,7 @@ create table wallet_passes (
     style         varchar(20)  not null,  -- loyalty | coupon
     auth_token    varchar(64)  not null,
     description   varchar(500) not null,
-    fields        jsonb        not null,  -- label key -> value, in the template's order
+    fields        jsonb        not null,  -- label key -> value
     created_at    timestamptz  not null,
     updated_at    timestamptz  not null,
     unique (contact_id, pass_type_id, style)

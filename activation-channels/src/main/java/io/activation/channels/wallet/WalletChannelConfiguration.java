@@ -1,7 +1,5 @@
 package io.activation.channels.wallet;
 
-import io.activation.platform.ConditionalOnRole;
-import io.activation.platform.Role;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -12,7 +10,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The wallet channel, only when {@code activation.channels.wallet.certificate} is set: the sender and the APNs
- * client on every node (arbitration sees the channel by its sender), the PassKit web service on API nodes.
+ * client on every node (arbitration sees the channel by its sender). The PassKit web service
+ * ({@link WalletWebService}) is a scanned controller on API nodes under the same condition.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnExpression("!'${activation.channels.wallet.certificate:}'.isBlank()")
@@ -42,12 +41,5 @@ class WalletChannelConfiguration {
     @Bean
     WalletSender walletSender(WalletPasses passes, ApnsNotifier apns, WalletChannelProperties properties) {
         return new WalletSender(passes, apns, properties);
-    }
-
-    @Bean
-    @ConditionalOnRole(Role.API)
-    WalletWebService walletWebService(WalletPasses passes, PassFactory factory, WalletLinks links,
-            WalletChannelProperties properties) {
-        return new WalletWebService(passes, factory, links, properties);
     }
 }

@@ -1,6 +1,8 @@
 package io.activation.channels.wallet;
 
+import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.InvalidInputException;
+import io.activation.platform.Role;
 import io.activation.platform.NotFoundException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -9,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -30,10 +33,13 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The PassKit web service (Apple's "Wallet web service" reference) under {@code /wallet/v1}, plus a signed download
  * link. Wallet authenticates with {@code Authorization: ApplePass <authenticationToken>} of the pass; a wrong or
- * missing token is 401 with nothing changed. Outside {@code /api} and {@code /v1}: no API key.
+ * missing token is 401 with nothing changed. Outside {@code /api} and {@code /v1}: no API key. A scanned controller
+ * (the handler mapping needs the annotation) with the same condition as {@link WalletChannelConfiguration}.
  */
 @RestController
 @RequestMapping("/wallet/v1")
+@ConditionalOnExpression("!'${activation.channels.wallet.certificate:}'.isBlank()")
+@ConditionalOnRole(Role.API)
 public class WalletWebService {
 
     private static final Logger log = LoggerFactory.getLogger(WalletWebService.class);

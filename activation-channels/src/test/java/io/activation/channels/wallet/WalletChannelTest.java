@@ -90,7 +90,7 @@ class WalletChannelTest {
     private WalletPasses passes;
     private PassFactory factory;
     private WalletLinks links;
-    private ApnsNotifier apns;
+    private static ApnsNotifier apns;
     private WalletSender sender;
     private MockMvc mvc;
     private long contact;
@@ -127,6 +127,9 @@ class WalletChannelTest {
 
     @AfterAll
     static void stopApns() throws Exception {
+        if (apns != null) {
+            apns.close();
+        }
         apnsServer.shutdown().get();
     }
 
@@ -150,11 +153,6 @@ class WalletChannelTest {
         contact = TestDatabase.newContact();
     }
 
-    @org.junit.jupiter.api.AfterEach
-    void closeApns() {
-        apns.close();
-        apns = null;
-    }
 
     /** Stands in for the API module's Problems advice, which maps the same platform exceptions in the app. */
     @RestControllerAdvice

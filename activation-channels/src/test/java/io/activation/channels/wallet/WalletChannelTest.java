@@ -18,8 +18,6 @@ import io.activation.delivery.spi.Content;
 import io.activation.delivery.spi.OutboundMessage;
 import io.activation.delivery.spi.Recipient;
 import io.activation.delivery.spi.SendResult;
-import io.activation.platform.InvalidInputException;
-import io.activation.platform.NotFoundException;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.io.ByteArrayInputStream;
@@ -51,16 +49,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
-import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
-import org.springframework.web.bind.annotation.ExceptionHandler;
-import org.springframework.web.bind.annotation.RestControllerAdvice;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -149,28 +142,10 @@ class WalletChannelTest {
         }
         sender = new WalletSender(passes, apns, properties);
         mvc = MockMvcBuilders.standaloneSetup(new WalletWebService(passes, factory, links, properties))
-                .setControllerAdvice(new PlatformProblems()).build();
+                .setControllerAdvice(new WalletProblems()).build();
         contact = TestDatabase.newContact();
     }
 
-
-    /** Stands in for the API module's Problems advice, which maps the same platform exceptions in the app. */
-    @RestControllerAdvice
-    static class PlatformProblems {
-        @ExceptionHandler(InvalidInputException.class)
-        ResponseEntity<ProblemDetail> invalid(InvalidInputException e) {
-            ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
-            p.setProperty("errors", e.errors().stream().map(f -> Map.of("field", f.field(), "message",
-                    f.message())).toList());
-            return ResponseEntity.badRequest().body(p);
-        }
-
-        @ExceptionHandler(NotFoundException.class)
-        ResponseEntity<ProblemDetail> notFound(NotFoundException e) {
-            return ResponseEntity.status(404).body(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
-                    e.getMessage()));
-        }
-    }
 
     private OutboundMessage message(String passType, Map<String, String> fields, int attempt) {
         return new OutboundMessage("req-" + contact + ":wallet", 11, contact, "wallet",
@@ -261,8 +236,13 @@ class WalletChannelTest {
         assertThat(passes.registrations(TestCertificates.PASS_TYPE, serial)).isEmpty();
 
         mvc.perform(post(registrationPath("device-1", serial)).header("Authorization", auth(pass))
-                .content("{\"pushToken\":\"\"}")).andExpect(status().isBadRequest())
-                .andExpect(jsonPath("$.errors[0].field").value("pushToken"));
+                .content("{\"pushToken\":\"\"}")).andExpect(status().isUnprocessableContent())
+                .andExpect(content().contentType("application/problem+json"))
+                .andExpect(jsonPath("$.type").value("https://activation.dev/problems/invalid-input"))
+                .andExpect(jsonPath("$.field").value("pushToken"));
+        mvc.perform(post(registrationPath("device-1", serial)).header("Authorization", auth(pass))
+                .content("not json")).andExpect(status().isUnprocessableContent())
+                .andExpect(jsonPath("$.field").value("pushToken"));
         mvc.perform(post(registrationPath("device-1", serial)).header("Authorization", auth(pass)).content(body))
                 .andExpect(status().isCreated());
         mvc.perform(post(registrationPath("device-1", serial)).header("Authorization", auth(pass)).content(body))
@@ -276,7 +256,7 @@ class WalletChannelTest {
         mvc.perform(get("/wallet/v1/devices/device-1/registrations/" + TestCertificates.PASS_TYPE)
                 .param("passesUpdatedSince", tag)).andExpect(status().isNoContent());
         mvc.perform(get("/wallet/v1/devices/device-1/registrations/" + TestCertificates.PASS_TYPE)
-                .param("passesUpdatedSince", "yesterday")).andExpect(status().isBadRequest())
+                .param("passesUpdatedSince", "yesterday")).andExpect(status().isUnprocessableContent())
                 .andExpect(jsonPath("$.errors[0].field").value("passesUpdatedSince"));
         mvc.perform(get("/wallet/v1/devices/device-2/registrations/" + TestCertificates.PASS_TYPE))
                 .andExpect(status().isNoContent());
@@ -304,7 +284,8 @@ class WalletChannelTest {
 
         mvc.perform(post("/wallet/v1/log").content("{\"logs\":[\"Web service error for pass\"]}"))
                 .andExpect(status().isOk());
-        mvc.perform(post("/wallet/v1/log").content("{\"logs\":\"nope\"}")).andExpect(status().isBadRequest())
+        mvc.perform(post("/wallet/v1/log").content("{\"logs\":\"nope\"}"))
+                .andExpect(status().isUnprocessableContent())
                 .andExpect(jsonPath("$.errors[0].field").value("logs"));
 
         mvc.perform(delete(registrationPath("device-1", serial))).andExpect(status().isUnauthorized());
@@ -328,7 +309,8 @@ class WalletChannelTest {
 
         String other = links.token(contact + 1, PassStyle.LOYALTY);
         String forged = other.substring(0, other.indexOf('.')) + token.substring(token.indexOf('.'));
-        mvc.perform(get("/wallet/v1/download/" + forged)).andExpect(status().isNotFound());
+        mvc.perform(get("/wallet/v1/download/" + forged)).andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.field").value("token"));
         mvc.perform(get("/wallet/v1/download/" + links.token(contact, PassStyle.COUPON)))
                 .andExpect(status().isNotFound());
         mvc.perform(get("/wallet/v1/download/garbage")).andExpect(status().isNotFound());

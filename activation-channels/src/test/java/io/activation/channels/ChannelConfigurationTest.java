@@ -72,6 +72,19 @@ class ChannelConfigurationTest {
                     assertThat(senders).containsOnly(Map.entry("webhook", "https://shop.example/hooks"),
                             Map.entry("print", "null"), Map.entry("wallet", "wallet"));
                     assertThat(context).hasSingleBean(io.activation.channels.wallet.WalletWebService.class);
+                    assertThat(context.getBeanNamesForType(Class.forName(
+                            "io.activation.channels.print.PrintChannelConfiguration$PrintBatchJob"))).hasSize(1);
+                });
+    }
+
+    @Test
+    void thePrintBatchJobRunsOnlyOnSenderNodes() {
+        runner().withPropertyValues("activation.channels.print.directory=" + directory.resolve("print"),
+                        "activation.roles=api")
+                .run(context -> {
+                    assertThat(context).hasSingleBean(io.activation.channels.print.PrintSender.class);
+                    assertThat(context.getBeanNamesForType(Class.forName(
+                            "io.activation.channels.print.PrintChannelConfiguration$PrintBatchJob"))).isEmpty();
                 });
     }
 

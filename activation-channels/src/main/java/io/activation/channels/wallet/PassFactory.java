@@ -70,6 +70,34 @@ public final class PassFactory {
         }
     }
 
+    /**
+     * Why these fields cannot make a pass (two fields with the same name in different areas, an empty key), or
+     * null: checked before a pass is saved, so every stored pass can be signed.
+     */
+    public String refusal(PassStyle style, Map<String, String> fields) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String key : fields.keySet()) {
+            if (key.equals("barcode")) {
+                continue;
+            }
+            int dot = key.indexOf('.');
+            String name = dot > 0 ? key.substring(dot + 1) : key;
+            if (name.isBlank()) {
+                return "the pass field '" + key + "' has no name";
+            }
+            if (!names.add(name)) {
+                return "two pass fields are named '" + name + "'";
+            }
+        }
+        try {
+            pkPass(new WalletPass("check", "pass.check", 0, style, "check-token-0123456789", "check", fields,
+                    java.time.Instant.EPOCH));
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
     PKPass pkPass(WalletPass pass) {
         PKGenericPassBuilder body = PKGenericPass.builder()
                 .passType(pass.style() == PassStyle.COUPON ? PKPassType.PKCoupon : PKPassType.PKStoreCard);

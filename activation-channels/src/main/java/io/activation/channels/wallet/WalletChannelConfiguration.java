@@ -39,7 +39,8 @@ class WalletChannelConfiguration {
     }
 
     @Bean
-    WalletSender walletSender(WalletPasses passes, ApnsNotifier apns, WalletChannelProperties properties) {
-        return new WalletSender(passes, apns, properties);
+    WalletSender walletSender(WalletPasses passes, PassFactory factory, ApnsNotifier apns,
+            WalletChannelProperties properties) {
+        return new WalletSender(passes, factory, apns, properties);
     }
 }

@@ -24,11 +24,14 @@ public final class WalletSender implements ChannelSender {
     private static final Logger log = LoggerFactory.getLogger(WalletSender.class);
 
     private final WalletPasses passes;
+    private final PassFactory factory;
     private final ApnsNotifier apns;
     private final String passTypeIdentifier;
 
-    public WalletSender(WalletPasses passes, ApnsNotifier apns, WalletChannelProperties properties) {
+    public WalletSender(WalletPasses passes, PassFactory factory, ApnsNotifier apns,
+            WalletChannelProperties properties) {
         this.passes = passes;
+        this.factory = factory;
         this.apns = apns;
         this.passTypeIdentifier = properties.passTypeIdentifier();
     }
@@ -57,6 +60,10 @@ public final class WalletSender implements ChannelSender {
         if (description.length() > 500) {
             return new SendResult.Rejected("the pass description is longer than 500 characters",
                     SendResult.Failure.OTHER);
+        }
+        String refusal = factory.refusal(style, message.content().data());
+        if (refusal != null) {
+            return new SendResult.Rejected(refusal, SendResult.Failure.OTHER);
         }
         WalletPasses.Saved saved = passes.issueOrUpdate(passTypeIdentifier, message.contactId(), style,
                 description, message.content().data());

@@ -140,7 +140,7 @@ class WalletChannelTest {
         if (apns == null) {
             apns = new ApnsNotifier(properties);
         }
-        sender = new WalletSender(passes, apns, properties);
+        sender = new WalletSender(passes, factory, apns, properties);
         mvc = MockMvcBuilders.standaloneSetup(new WalletWebService(passes, factory, links, properties))
                 .setControllerAdvice(new WalletProblems()).build();
         contact = TestDatabase.newContact();
@@ -220,6 +220,11 @@ class WalletChannelTest {
         assertThat(couponJson.path("coupon").path("primaryFields").get(0).path("value").asString())
                 .isEqualTo("10% off");
         assertThat(sender.send(message("boarding", Map.of(), 1))).isInstanceOf(SendResult.Rejected.class);
+        SendResult clash = sender.send(message("coupon", Map.of("primary.offer", "a", "back.offer", "b"), 1));
+        assertThat(clash).isEqualTo(new SendResult.Rejected("two pass fields are named 'offer'",
+                SendResult.Failure.OTHER));
+        assertThat(pass(((SendResult.Accepted) coupon).providerId()).fields()).as("nothing saved")
+                .containsExactly(Map.entry("primary.offer", "10% off"));
     }
 
     @Test
@@ -362,7 +367,7 @@ class WalletChannelTest {
                 "download-link-secret-0123456789", new WalletChannelProperties.Apns("localhost", freePort(),
                         certs.caPem));
         try (ApnsNotifier down = new ApnsNotifier(nowhere)) {
-            SendResult result = new WalletSender(passes, down, properties)
+            SendResult result = new WalletSender(passes, factory, down, properties)
                     .send(message("loyalty", Map.of("primary.points", "12"), 1));
             assertThat(result).isInstanceOf(SendResult.Retry.class);
         }

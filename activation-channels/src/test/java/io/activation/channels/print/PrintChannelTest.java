@@ -212,6 +212,33 @@ class PrintChannelTest {
         assertThat(seen).hasSize(5).allSatisfy((k, n) -> assertThat(n).isEqualTo(1));
     }
 
+    @Test
+    void aLetterCannotMakeTheServerFetchAnything() throws IOException {
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            requests.incrementAndGet();
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            sender.send(letter("ssrf:print", "Eve", address("Dam 9"), "<html><head><link rel=\"stylesheet\" href=\""
+                    + base + "/style.css\"><style>@import url('" + base + "/import.css');</style></head><body>"
+                    + "<img src=\"" + base + "/pixel.png\"><p style=\"background:url(" + base + "/bg.png)\">Hi</p>"
+                    + "<img src=\"file:///etc/hostname\"></body></html>"));
+            List<String> written = writer.writePending();
+            assertThat(written).hasSize(1);
+            assertThat(text(directory.resolve(written.get(0)).resolve(csv(directory.resolve(written.get(0))).get(0)
+                    .get("file")))).contains("Hi");
+            assertThat(requests.get()).as("requests the renderer made").isZero();
+        } finally {
+            server.stop(0);
+        }
+    }
+
     private static List<String> listNames(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();

@@ -5,6 +5,7 @@ import io.activation.delivery.spi.Content;
 import io.activation.delivery.spi.OutboundMessage;
 import io.activation.delivery.spi.SendResult;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +31,8 @@ public final class WebhookSender implements ChannelSender {
     public static final String CHANNEL = "webhook";
     public static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
 
+    private static final int MAX_ANSWER_BYTES = 2048;
+
     private final URI url;
     private final String secret;
     private final Duration readTimeout;
@@ -42,6 +45,9 @@ public final class WebhookSender implements ChannelSender {
         this.readTimeout = properties.readTimeout();
         this.clock = clock;
         this.http = HttpClient.newBuilder()
+                // HTTP/2 only where ALPN negotiates it (https); no h2c upgrade headers towards a plain-http endpoint.
+                .version("https".equalsIgnoreCase(url.getScheme()) ? HttpClient.Version.HTTP_2
+                        : HttpClient.Version.HTTP_1_1)
                 .connectTimeout(properties.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
@@ -74,9 +80,14 @@ public final class WebhookSender implements ChannelSender {
             request.header(WebhookSignature.HEADER,
                     WebhookSignature.sign(secret, clock.instant().getEpochSecond(), bytes));
         }
-        HttpResponse<String> response;
+        HttpResponse<InputStream> response;
+        String answer;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            // Only the start of the answer is read (for the reason of a rejection): a huge answer costs nothing.
+            try (InputStream in = response.body()) {
+                answer = new String(in.readNBytes(MAX_ANSWER_BYTES), StandardCharsets.UTF_8);
+            }
         } catch (HttpConnectTimeoutException e) {
             return new SendResult.Retry("timeout: no connection to the webhook endpoint", null);
         } catch (HttpTimeoutException e) {
@@ -101,7 +112,7 @@ public final class WebhookSender implements ChannelSender {
         if (status >= 300 && status < 400) {
             return new SendResult.Rejected("redirect not followed (HTTP " + status + ")", SendResult.Failure.OTHER);
         }
-        return new SendResult.Rejected("HTTP " + status + abbreviated(response.body()), SendResult.Failure.OTHER);
+        return new SendResult.Rejected("HTTP " + status + abbreviated(answer), SendResult.Failure.OTHER);
     }
 
     /** {@code Retry-After} as seconds or an HTTP date; null when absent or unreadable. */

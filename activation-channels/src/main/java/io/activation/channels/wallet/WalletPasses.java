@@ -138,7 +138,8 @@ public final class WalletPasses {
                 select p.serial_number, p.updated_at from wallet_passes p
                 join wallet_registrations r on r.pass_type_id = p.pass_type_id and r.serial_number = p.serial_number
                 where r.device_library_id = ? and r.pass_type_id = ?
-                  and (cast(? as bigint) is null or p.updated_at > to_timestamp(cast(? as bigint) / 1000000.0))
+                  and (cast(? as bigint) is null
+                       or cast(extract(epoch from p.updated_at) * 1000000 as bigint) > cast(? as bigint))
                 order by p.updated_at, p.serial_number""", (rs, n) -> new Object[] {rs.getString(1),
                 rs.getTimestamp(2).toInstant()}, deviceLibraryIdentifier, passTypeIdentifier, sinceTag, sinceTag);
         if (rows.isEmpty()) {

@@ -180,6 +180,7 @@ public final class PrintBatchWriter {
         Path letterDirectory = directory.resolve(LETTERS);
         Files.createDirectories(letterDirectory);
         ArrayNode files = JSON.createArrayNode();
+        ArrayNode failed = JSON.createArrayNode();
         List<String> header = new ArrayList<>(List.of("file", "message_key", "contact_id", "name"));
         header.addAll(properties.addressFields());
         Path csv = directory.resolve(RECIPIENTS_CSV);
@@ -189,7 +190,17 @@ public final class PrintBatchWriter {
             int n = 0;
             for (Letter letter : letters) {
                 String file = LETTERS + "/" + String.format("%08d.pdf", letter.id());
-                byte[] bytes = pdf.render(letter.html());
+                byte[] bytes;
+                try {
+                    bytes = pdf.render(letter.html());
+                } catch (RuntimeException e) {
+                    // The sender rendered it once already; should it fail now, the batch goes on without it
+                    // (rendering is deterministic, so a rewrite after a crash leaves it out again).
+                    log.error("Print letter {} ({}) cannot be rendered; left out of batch {}", letter.id(),
+                            letter.messageKey(), batch.name(), e);
+                    failed.add(letter.messageKey());
+                    continue;
+                }
                 writeDurably(directory.resolve(file), bytes);
                 files.add(fileEntry(file, bytes));
                 List<String> row = new ArrayList<>(List.of(file, letter.messageKey(),
@@ -206,8 +217,11 @@ public final class PrintBatchWriter {
         ObjectNode manifest = JSON.createObjectNode();
         manifest.put("batch", batch.name());
         manifest.put("createdAt", clock.instant().toString());
-        manifest.put("letters", letters.size());
+        manifest.put("letters", letters.size() - failed.size());
         manifest.set("files", files);
+        if (!failed.isEmpty()) {
+            manifest.set("failed", failed);
+        }
         writeDurably(directory.resolve(MANIFEST), JSON.writerWithDefaultPrettyPrinter()
                 .writeValueAsBytes(manifest));
     }

@@ -26,6 +26,7 @@ public final class PrintSender implements ChannelSender {
     private final JdbcTemplate jdbc;
     private final PrintChannelProperties properties;
     private final Clock clock;
+    private final LetterPdf pdf = new LetterPdf();
 
     public PrintSender(JdbcTemplate jdbc, PrintChannelProperties properties, Clock clock) {
         this.jdbc = jdbc;
@@ -60,6 +61,14 @@ public final class PrintSender implements ChannelSender {
         if (!missing.isEmpty()) {
             return new SendResult.Rejected("no postal address: missing " + String.join(", ", missing),
                     SendResult.Failure.INVALID_ADDRESS);
+        }
+        try {
+            // Rendered once here so a letter the batch job could not print is refused now, where the runtime can
+            // fall back to another channel, not found later in a batch.
+            pdf.render(letter);
+        } catch (RuntimeException e) {
+            return new SendResult.Rejected("the letter cannot be rendered as PDF: " + e.getMessage(),
+                    SendResult.Failure.OTHER);
         }
         jdbc.update("""
                 insert into print_letters (message_key, delivery_id, contact_id, recipient_name, address, letter,

@@ -4,6 +4,9 @@ import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.InvalidInputException;
 import io.activation.platform.Role;
 import io.activation.platform.NotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -21,7 +24,6 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -46,6 +48,7 @@ public class WalletWebService {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int MAX_LOG_ENTRIES = 100;
     private static final int MAX_LOG_LENGTH = 1000;
+    private static final int MAX_BODY_BYTES = 64 * 1024;
 
     private final WalletPasses passes;
     private final PassFactory factory;
@@ -65,12 +68,12 @@ public class WalletWebService {
     ResponseEntity<Void> register(@PathVariable String deviceLibraryIdentifier,
             @PathVariable String passTypeIdentifier, @PathVariable String serialNumber,
             @RequestHeader(value = HttpHeaders.AUTHORIZATION, required = false) String authorization,
-            @RequestBody(required = false) String body) {
+            InputStream body) throws IOException {
         if (authorized(passTypeIdentifier, serialNumber, authorization).isEmpty()) {
             return ResponseEntity.status(HttpStatus.UNAUTHORIZED).build();
         }
         checkIdentifier("deviceLibraryIdentifier", deviceLibraryIdentifier);
-        String pushToken = pushToken(body);
+        String pushToken = pushToken(read(body, "pushToken"));
         boolean created = passes.register(deviceLibraryIdentifier, passTypeIdentifier, serialNumber, pushToken);
         return ResponseEntity.status(created ? HttpStatus.CREATED : HttpStatus.OK).build();
     }
@@ -131,8 +134,8 @@ public class WalletWebService {
 
     /** Messages Wallet logs about errors with this service. */
     @PostMapping("/log")
-    ResponseEntity<Void> log(@RequestBody(required = false) String body) {
-        JsonNode logs = parse(body, "logs").path("logs");
+    ResponseEntity<Void> log(InputStream body) throws IOException {
+        JsonNode logs = parse(read(body, "logs"), "logs").path("logs");
         if (!logs.isArray()) {
             throw new InvalidInputException("logs", "must be an array of strings");
         }
@@ -191,6 +194,15 @@ public class WalletWebService {
             throw new InvalidInputException("pushToken", "must be an APNs device token");
         }
         return value;
+    }
+
+    /** The body as UTF-8, refused past {@value #MAX_BODY_BYTES} bytes (these endpoints are public). */
+    private static String read(InputStream body, String field) throws IOException {
+        byte[] bytes = body.readNBytes(MAX_BODY_BYTES + 1);
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new InvalidInputException(field, "the body is larger than " + MAX_BODY_BYTES / 1024 + " KB");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static void checkIdentifier(String field, String value) {

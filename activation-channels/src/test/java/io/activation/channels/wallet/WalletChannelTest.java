@@ -289,6 +289,8 @@ class WalletChannelTest {
 
         mvc.perform(post("/wallet/v1/log").content("{\"logs\":[\"Web service error for pass\"]}"))
                 .andExpect(status().isOk());
+        mvc.perform(post("/wallet/v1/log").content("{\"logs\":[\"" + "x".repeat(70_000) + "\"]}"))
+                .andExpect(status().isUnprocessableContent()).andExpect(jsonPath("$.field").value("logs"));
         mvc.perform(post("/wallet/v1/log").content("{\"logs\":\"nope\"}"))
                 .andExpect(status().isUnprocessableContent())
                 .andExpect(jsonPath("$.errors[0].field").value("logs"));

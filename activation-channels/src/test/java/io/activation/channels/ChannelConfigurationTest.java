@@ -12,18 +12,21 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.FilterType;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
- * Each channel's beans exist only when the channel is configured (a light context of this module's package, as
- * the application scans it), and the configured ones are the senders of their channels.
+ * Each channel's beans exist only when the channel is configured (a light context scanning the wallet, print and
+ * webhook packages as the application scans them), and the configured ones are the senders of their channels.
  */
 class ChannelConfigurationTest {
 
     @Configuration(proxyBeanMethods = false)
-    @ComponentScan("io.activation.channels")
+    @ComponentScan(basePackages = {"io.activation.channels.wallet", "io.activation.channels.print",
+            "io.activation.channels.webhook"},
+            excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX, pattern = ".*Test(\\$.*)?"))
     static class Scan {}
 
     @TempDir

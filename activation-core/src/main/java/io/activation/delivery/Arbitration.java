@@ -131,13 +131,13 @@ public class Arbitration implements ChannelFallback {
     public int decideDue(long contactId) {
         lockContact(contactId);
         Instant now = now();
-        List<MessageRequest> due = jdbc.query(MessageRequests.SELECT + """
+        List<MessageRequest> due = jdbc.query(MessageRequests.SELECT + " " + """
                  where contact_id = ? and decided_at is null and decide_at <= ?
                  for update skip locked""", MessageRequests::map, contactId, Timestamp.from(now));
         if (due.isEmpty()) {
             return 0;
         }
-        List<MessageRequest> competing = new ArrayList<>(jdbc.query(MessageRequests.SELECT + """
+        List<MessageRequest> competing = new ArrayList<>(jdbc.query(MessageRequests.SELECT + " " + """
                  where contact_id = ? and decided_at is null and (decide_at <= ? or status = ?)
                  order by priority desc, id for update skip locked""", MessageRequests::map, contactId,
                 Timestamp.from(now), PENDING));

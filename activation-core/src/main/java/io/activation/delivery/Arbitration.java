@@ -189,7 +189,7 @@ public class Arbitration implements ChannelFallback {
             return;
         }
         String why = from >= r.channels().size() ? d.channel() + " was the last channel"
-                : "no later channel was allowed";
+                : "no later channel was allowed (" + String.join("; ", choice.blocked()) + ")";
         finish(r, "failed", "fallback", null, "failed", "no channel left after " + d.channel() + ": " + why, now);
     }
 
@@ -228,7 +228,7 @@ public class Arbitration implements ChannelFallback {
 
     /** The outcome of going through the channels: the chosen one, or what blocked caps (for a deferral). */
     private record Choice(MessageRequest.ChannelChoice chosen, List<String> addresses, boolean capBlocked,
-            Instant capFreeAt, String capStage, String capReason) {}
+            Instant capFreeAt, String capStage, String capReason, List<String> blocked) {}
 
     private void decide(MessageRequest r, Instant now, Round round) {
         Instant expiresAt = r.expiresAt();
@@ -255,7 +255,7 @@ public class Arbitration implements ChannelFallback {
                 }
             } else {
                 finish(r, "skipped", "channel", null, "skipped", "no channel of " + names(r)
-                        + " is allowed and reachable", now);
+                        + " is allowed and reachable (" + String.join("; ", choice.blocked()) + ")", now);
             }
             return;
         }
@@ -301,19 +301,20 @@ public class Arbitration implements ChannelFallback {
         boolean capFreeNever = false;
         String capStage = null;
         String capReason = null;
+        List<String> blocks = new ArrayList<>();
         for (int i = from; i < r.channels().size(); i++) {
             MessageRequest.ChannelChoice c = r.channels().get(i);
             String ch = c.channel();
             long id = r.id();
             long contact = r.contactId();
             if (!channels.available(ch)) {
-                decisions.record(id, null, contact, "channel", ch, "blocked", "no sender serves channel " + ch
-                        + " in this installation", now);
+                blocks.add(block(id, contact, "channel", ch, "no sender serves channel " + ch
+                        + " in this installation", now));
                 continue;
             }
             String consent = consentProblem(contact, ch, r.options().purpose());
             if (consent != null) {
-                decisions.record(id, null, contact, "consent", ch, "blocked", consent, now);
+                blocks.add(block(id, contact, "consent", ch, consent, now));
                 continue;
             }
             decisions.record(id, null, contact, "consent", ch, "passed", consentPassed(contact, ch, marketing), now);
@@ -325,18 +326,19 @@ public class Arbitration implements ChannelFallback {
                         + ", " + s.source() + ")"), () -> usable.add(address));
             }
             if (!suppressed.isEmpty()) {
-                decisions.record(id, null, contact, "suppression", ch, usable.isEmpty() ? "blocked" : "passed",
-                        (usable.isEmpty() ? "suppressed: " : "skipping suppressed: ") + String.join(", ", suppressed),
-                        now);
                 if (usable.isEmpty()) {
+                    blocks.add(block(id, contact, "suppression", ch, "suppressed: " + String.join(", ", suppressed),
+                            now));
                     continue;
                 }
+                decisions.record(id, null, contact, "suppression", ch, "passed", "skipping suppressed: "
+                        + String.join(", ", suppressed), now);
             } else if (resolved.found()) {
                 decisions.record(id, null, contact, "suppression", ch, "passed", "not on the " + ch
                         + " suppression list", now);
             }
             if (usable.isEmpty()) {
-                decisions.record(id, null, contact, "address", ch, "blocked", resolved.missing(), now);
+                blocks.add(block(id, contact, "address", ch, resolved.missing(), now));
                 continue;
             }
             decisions.record(id, null, contact, "address", ch, "passed", usable.size() == 1 ? usable.get(0)
@@ -344,12 +346,12 @@ public class Arbitration implements ChannelFallback {
             if (!marketing) {
                 decisions.record(id, null, contact, "cap", ch, "passed", "transactional: exempt from frequency caps",
                         now);
-                return new Choice(c, usable, false, null, null, null);
+                return new Choice(c, usable, false, null, null, null, blocks);
             }
             List<FrequencyCaps.Blocked> blocked = caps.blocking(contact, ch, r.scenarioId(), id, now, fallback);
             if (blocked.isEmpty()) {
                 decisions.record(id, null, contact, "cap", ch, "passed", "within every frequency cap", now);
-                return new Choice(c, usable, false, null, null, null);
+                return new Choice(c, usable, false, null, null, null, blocks);
             }
             boolean allChannels = false;
             for (FrequencyCaps.Blocked b : blocked) {
@@ -358,7 +360,7 @@ public class Arbitration implements ChannelFallback {
                 String reason = winner.map(w -> "lost the slot of " + b.cap().describe() + " to request " + w.id()
                         + " (priority " + w.priority() + ", this one " + r.priority() + ")")
                         .orElse(b.cap().describe() + " reached: " + b.counted() + " within the window");
-                decisions.record(id, null, contact, stage, ch, "blocked", reason, now);
+                blocks.add(block(id, contact, stage, ch, reason, now));
                 capBlocked = true;
                 if (capStage == null || "priority".equals(stage)) {
                     capStage = stage;
@@ -375,7 +377,14 @@ public class Arbitration implements ChannelFallback {
                 break;
             }
         }
-        return new Choice(null, List.of(), capBlocked, capFreeNever ? null : capFreeAt, capStage, capReason);
+        return new Choice(null, List.of(), capBlocked, capFreeNever ? null : capFreeAt, capStage, capReason, blocks);
+    }
+
+    /** Records a blocked check; answers it as "channel: reason" for the summary. */
+    private String block(long requestId, long contactId, String stage, String channel, String reason,
+            Instant now) {
+        decisions.record(requestId, null, contactId, stage, channel, "blocked", reason, now);
+        return channel + ": " + reason;
     }
 
     /** Why the contact cannot get this channel for this purpose, or null. */

@@ -67,7 +67,7 @@ public class FrequencyCaps {
                     cap.window().toSeconds(), now, now);
             return get(id);
         } catch (DuplicateKeyException e) {
-            throw new ConflictException("frequency_cap_exists", "name", "A frequency cap named '" + cap.name()
+            throw new ConflictException("frequency-cap-exists", "name", "A frequency cap named '" + cap.name()
                     + "' exists already");
         }
     }
@@ -84,7 +84,7 @@ public class FrequencyCaps {
                     cap.channel(), cap.scenarioId(), cap.maxMessages(), cap.window().toSeconds(),
                     Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS)), id);
         } catch (DuplicateKeyException e) {
-            throw new ConflictException("frequency_cap_exists", "name", "A frequency cap named '" + cap.name()
+            throw new ConflictException("frequency-cap-exists", "name", "A frequency cap named '" + cap.name()
                     + "' exists already");
         }
         return get(id);

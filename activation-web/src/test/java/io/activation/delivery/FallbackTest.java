@@ -74,4 +74,28 @@ class FallbackTest extends DeliveryTestSupport {
         assertThat(reasons(unconfirmed)).anyMatch(r -> r.startsWith("not confirmed as delivered by"));
         assertThat(deliveryChannels(confirmed)).containsExactly("email");
     }
+
+    @Test
+    void pushFallsBackOnlyOnceEveryDeviceTokenFailed() {
+        String who = unique("devices");
+        long contact = contact(who, "{\"email\": \"" + who + "@example.com\"}");
+        consent(who, "push", "marketing", "granted");
+        consent(who, "email", "marketing", "granted");
+        for (String token : List.of("a", "b")) {
+            jdbc.update("insert into device_tokens (token, contact_id, platform, created_at, last_seen_at)"
+                    + " values (?, ?, 'ios', now(), now())", who + "-" + token, contact);
+        }
+        long id = request(contact, List.of("push", "email"), marketing());
+        awaitStatus(id, "dispatched");
+        List<Long> push = jdbc.queryForList("select id from deliveries where request_id = ? order by id", Long.class,
+                id);
+        assertThat(push).hasSize(2);
+        assertThat(jdbc.queryForList("select message_key from deliveries where request_id = ?", String.class, id))
+                .doesNotHaveDuplicates();
+
+        transactions.executeWithoutResult(s -> fallback.failed(push.get(0), "UNREGISTERED"));
+        assertThat(deliveryChannels(id)).containsExactly("push", "push");
+        transactions.executeWithoutResult(s -> fallback.failed(push.get(1), "UNREGISTERED"));
+        assertThat(deliveryChannels(id)).containsExactly("push", "push", "email");
+    }
 }

@@ -1,13 +1,6 @@
 package io.activation.delivery;
 
-import io.activation.consent.Channel;
-import io.activation.consent.ConsentStatus;
-import io.activation.consent.Consent;
-import io.activation.consent.Consents;
 import io.activation.consent.Suppressions;
-import io.activation.ingest.ChangeEvents;
-import io.activation.ingest.Outbox;
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,15 +10,11 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
-import tools.jackson.databind.node.JsonNodeFactory;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Decides each message request, recording every decision: per channel in the request's order, consent for the
@@ -40,8 +29,8 @@ import tools.jackson.databind.node.ObjectNode;
 @Service
 public class Arbitration implements ChannelFallback {
 
-    public static final String SKIPPED = "io.activation.message.skipped";
-    public static final String DEFERRED = "io.activation.message.deferred";
+    public static final String SKIPPED = DeliveryEvents.SKIPPED;
+    public static final String DEFERRED = DeliveryEvents.DEFERRED;
 
     /** Request statuses. */
     static final String PENDING = "pending";
@@ -56,31 +45,28 @@ public class Arbitration implements ChannelFallback {
     private final DeliveryProperties properties;
     private final ChannelDirectory channels;
     private final ContactAddresses addresses;
-    private final Consents consents;
+    private final ConsentPolicy consentPolicy;
     private final Suppressions suppressions;
     private final FrequencyCaps caps;
     private final QuietHours quietHours;
     private final Deliveries deliveries;
     private final DeliveryDecisions decisions;
-    private final Outbox outbox;
-    private final ChangeEvents events;
+    private final DeliveryEvents events;
 
     Arbitration(JdbcTemplate jdbc, Clock clock, DeliveryProperties properties, ChannelDirectory channels,
-            ContactAddresses addresses, Consents consents, Suppressions suppressions, FrequencyCaps caps,
-            QuietHours quietHours, Deliveries deliveries, DeliveryDecisions decisions, Outbox outbox,
-            ChangeEvents events) {
+            ContactAddresses addresses, ConsentPolicy consentPolicy, Suppressions suppressions, FrequencyCaps caps,
+            QuietHours quietHours, Deliveries deliveries, DeliveryDecisions decisions, DeliveryEvents events) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.properties = properties;
         this.channels = channels;
         this.addresses = addresses;
-        this.consents = consents;
+        this.consentPolicy = consentPolicy;
         this.suppressions = suppressions;
         this.caps = caps;
         this.quietHours = quietHours;
         this.deliveries = deliveries;
         this.decisions = decisions;
-        this.outbox = outbox;
         this.events = events;
     }
 
@@ -312,12 +298,12 @@ public class Arbitration implements ChannelFallback {
                         + " in this installation", now));
                 continue;
             }
-            String consent = consentProblem(contact, ch, r.options().purpose());
-            if (consent != null) {
-                blocks.add(block(id, contact, "consent", ch, consent, now));
+            ConsentPolicy.Verdict consent = consentPolicy.check(contact, ch, r.options().purpose());
+            if (!consent.allowed()) {
+                blocks.add(block(id, contact, "consent", ch, consent.reason(), now));
                 continue;
             }
-            decisions.record(id, null, contact, "consent", ch, "passed", consentPassed(contact, ch, marketing), now);
+            decisions.record(id, null, contact, "consent", ch, "passed", consent.reason(), now);
             ContactAddresses.Resolved resolved = addresses.resolve(contact, ch);
             List<String> usable = new ArrayList<>();
             List<String> suppressed = new ArrayList<>();
@@ -387,42 +373,6 @@ public class Arbitration implements ChannelFallback {
         return channel + ": " + reason;
     }
 
-    /** Why the contact cannot get this channel for this purpose, or null. */
-    private String consentProblem(long contactId, String channel, SendOptions.Purpose purpose) {
-        Channel consentChannel = consentChannel(channel);
-        if (consentChannel == null) {
-            return null;
-        }
-        if (purpose == SendOptions.Purpose.TRANSACTIONAL) {
-            Optional<Consent> c = consents.find(contactId, consentChannel, "transactional");
-            return c.isPresent() && c.get().status() == ConsentStatus.WITHDRAWN
-                    ? "transactional " + channel + " withdrawn on " + c.get().changedAt() + " (" + c.get().source()
-                            + ")" : null;
-        }
-        Optional<Consent> c = consents.find(contactId, consentChannel, "marketing");
-        if (c.isEmpty()) {
-            return "no marketing consent for " + channel;
-        }
-        return c.get().granted() ? null : "marketing consent for " + channel + " withdrawn on "
-                + c.get().changedAt() + " (" + c.get().source() + ")";
-    }
-
-    private String consentPassed(long contactId, String channel, boolean marketing) {
-        Channel consentChannel = consentChannel(channel);
-        if (consentChannel == null) {
-            return channel + " needs no consent";
-        }
-        if (!marketing) {
-            return "transactional: needs no marketing consent";
-        }
-        return consents.find(contactId, consentChannel, "marketing").map(c -> "marketing consent for " + channel
-                + " granted on " + c.changedAt() + " (" + c.source() + ")").orElse("granted");
-    }
-
-    private static Channel consentChannel(String channel) {
-        return Arrays.stream(Channel.values()).filter(c -> c.code().equals(channel)).findFirst().orElse(null);
-    }
-
     private void dispatch(MessageRequest r, Choice choice, Instant now) {
         MessageRequest.ChannelChoice c = choice.chosen();
         int position = r.channels().indexOf(c) + 1;
@@ -440,13 +390,7 @@ public class Arbitration implements ChannelFallback {
         jdbc.update("update message_requests set status = ?, decide_at = ? where id = ?", DEFERRED_STATUS,
                 Timestamp.from(until), r.id());
         decisions.record(r.id(), null, r.contactId(), stage, channel, "deferred", reason, now);
-        ObjectNode data = eventData(r, channel);
-        data.put("stage", stage);
-        data.put("until", until.toString());
-        data.put("reason", reason);
-        outbox.append(List.of(events.event(DEFERRED, r.contactId(), "message-requests/" + r.id(), "delivery", data,
-                UUID.nameUUIDFromBytes(("message-deferred:" + r.id() + ":" + until)
-                        .getBytes(StandardCharsets.UTF_8)))));
+        events.deferred(r, channel, stage, until, reason);
     }
 
     /** Ends the request undelivered (skipped, dropped, expired, failed) and publishes {@value #SKIPPED}. */
@@ -455,36 +399,7 @@ public class Arbitration implements ChannelFallback {
         jdbc.update("update message_requests set status = ?, decided_at = ?, decide_at = null where id = ?", status,
                 Timestamp.from(now), r.id());
         decisions.record(r.id(), null, r.contactId(), stage, channel, outcome, reason, now);
-        ObjectNode data = eventData(r, channel);
-        data.put("stage", stage);
-        data.put("status", status);
-        data.put("reason", reason);
-        outbox.append(List.of(events.event(SKIPPED, r.contactId(), "message-requests/" + r.id(), "delivery", data,
-                UUID.nameUUIDFromBytes(("message-skipped:" + r.id() + ":" + status)
-                        .getBytes(StandardCharsets.UTF_8)))));
-    }
-
-    private static ObjectNode eventData(MessageRequest r, String channel) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode();
-        data.put("contactId", r.contactId());
-        data.put("requestId", r.id());
-        data.putNull("deliveryId");
-        data.putNull("messageKey");
-        MessageRequest.ChannelChoice c = channel == null ? r.channels().get(0) : r.channels().stream()
-                .filter(x -> x.channel().equals(channel)).findFirst().orElse(r.channels().get(0));
-        if (channel == null) {
-            data.putNull("channel");
-        } else {
-            data.put("channel", channel);
-        }
-        if (r.scenarioId() == null) {
-            data.putNull("scenarioId");
-        } else {
-            data.put("scenarioId", r.scenarioId());
-        }
-        data.put("stepId", r.stepId());
-        data.put("template", c.template());
-        return data;
+        events.skipped(r, channel, stage, status, reason);
     }
 
     private static String names(MessageRequest r) {

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,9 @@ public class MessageRequests {
     public static final String REQUESTED_EVENT = "io.activation.message.requested";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Every column, with the confirmation interval in seconds. */
+    static final String SELECT = "select *, extract(epoch from confirm_within)::bigint as confirm_seconds"
+            + " from message_requests";
 
     private final JdbcTemplate jdbc;
     private final Outbox outbox;
@@ -57,23 +61,28 @@ public class MessageRequests {
     @Transactional(propagation = Propagation.MANDATORY)
     public Optional<MessageRequest> request(MessageRequest request) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        SendOptions options = request.options();
         ArrayNode channels = JsonNodeFactory.instance.arrayNode();
         request.channels().forEach(c -> channels.addObject().put("channel", c.channel())
                 .put("template", c.template()));
         List<Long> ids = jdbc.queryForList("""
                 insert into message_requests (dedupe_key, contact_id, scenario_id, scenario_version, instance_id,
-                    step_id, channels, priority, status, created_at)
-                values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)
+                    step_id, channels, priority, status, created_at, purpose, quiet_hours, expires_at,
+                    confirm_within, context)
+                values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::interval, ?::jsonb)
                 on conflict (dedupe_key) do nothing returning id""", Long.class, request.dedupeKey(),
                 request.contactId(), request.scenarioId(), request.scenarioVersion(), request.instanceId(),
                 request.stepId(), JSON.writeValueAsString(channels), request.priority(), MessageRequest.REQUESTED,
-                Timestamp.from(now));
+                Timestamp.from(now), options.purpose().code(), options.quietHours().code(),
+                options.expiresAfter() == null ? null : Timestamp.from(now.plus(options.expiresAfter())),
+                options.confirmWithin() == null ? null : options.confirmWithin().toSeconds() + " seconds",
+                request.context() == null ? null : JSON.writeValueAsString(request.context()));
         if (ids.isEmpty()) {
             return Optional.empty();
         }
         MessageRequest stored = new MessageRequest(ids.get(0), request.dedupeKey(), request.contactId(),
                 request.scenarioId(), request.scenarioVersion(), request.instanceId(), request.stepId(),
-                request.channels(), request.priority(), MessageRequest.REQUESTED, now);
+                request.channels(), request.priority(), MessageRequest.REQUESTED, now, options, request.context());
         ObjectNode data = json(stored);
         UUID eventId = UUID.nameUUIDFromBytes(("message-request:" + request.dedupeKey())
                 .getBytes(StandardCharsets.UTF_8));
@@ -84,14 +93,20 @@ public class MessageRequests {
 
     /** A contact's requests, newest first. */
     public List<MessageRequest> ofContact(long contactId, int limit) {
-        return jdbc.query("select * from message_requests where contact_id = ? order by id desc limit ?",
+        return jdbc.query(SELECT + " where contact_id = ? order by id desc limit ?",
                 MessageRequests::map, contactId, limit);
     }
 
     /** The requests a journey instance made, oldest first. */
     public List<MessageRequest> ofInstance(long instanceId) {
-        return jdbc.query("select * from message_requests where instance_id = ? order by id",
+        return jdbc.query(SELECT + " where instance_id = ? order by id",
                 MessageRequests::map, instanceId);
+    }
+
+    /** One request, or empty. */
+    public Optional<MessageRequest> find(long id) {
+        return jdbc.query(SELECT + " where id = ?", MessageRequests::map, id).stream()
+                .findFirst();
     }
 
     /** The JSON representation, as published and as the API shows it. */
@@ -109,18 +124,42 @@ public class MessageRequests {
         data.put("priority", r.priority());
         data.put("status", r.status());
         data.put("createdAt", r.createdAt().toString());
+        data.put("purpose", r.options().purpose().code());
+        data.put("quietHours", r.options().quietHours().code());
+        putNullable(data, "expiresAfter", r.options().expiresAfter());
+        putNullable(data, "expiresAt", r.expiresAt());
+        putNullable(data, "confirmWithin", r.options().confirmWithin());
+        if (r.context() != null) {
+            data.set("context", r.context());
+        }
         return data;
     }
 
-    private static MessageRequest map(ResultSet rs, int n) throws SQLException {
+    private static void putNullable(ObjectNode node, String field, Object value) {
+        if (value == null) {
+            node.putNull(field);
+        } else {
+            node.put(field, value.toString());
+        }
+    }
+
+    static MessageRequest map(ResultSet rs, int n) throws SQLException {
         List<MessageRequest.ChannelChoice> channels = new ArrayList<>();
         for (JsonNode c : JSON.readTree(rs.getString("channels"))) {
             channels.add(new MessageRequest.ChannelChoice(c.path("channel").asString(),
                     c.path("template").asString()));
         }
+        Instant created = rs.getTimestamp("created_at").toInstant();
+        Timestamp expires = rs.getTimestamp("expires_at");
+        Long confirmSeconds = (Long) rs.getObject("confirm_seconds");
+        SendOptions options = new SendOptions(SendOptions.Purpose.of(rs.getString("purpose")),
+                SendOptions.QuietHoursPolicy.of(rs.getString("quiet_hours")),
+                expires == null ? null : Duration.between(created, expires.toInstant()),
+                confirmSeconds == null ? null : Duration.ofSeconds(confirmSeconds));
+        String context = rs.getString("context");
         return new MessageRequest(rs.getLong("id"), rs.getString("dedupe_key"), rs.getLong("contact_id"),
                 (Long) rs.getObject("scenario_id"), (Integer) rs.getObject("scenario_version"),
                 (Long) rs.getObject("instance_id"), rs.getString("step_id"), channels, rs.getInt("priority"),
-                rs.getString("status"), rs.getTimestamp("created_at").toInstant());
+                rs.getString("status"), created, options, context == null ? null : JSON.readTree(context));
     }
 }

@@ -1,6 +1,7 @@
 package io.activation.journey;
 
 import io.activation.delivery.MessageRequest;
+import io.activation.delivery.SendOptions;
 import io.activation.platform.FieldError;
 import java.time.DateTimeException;
 import java.time.DayOfWeek;
@@ -305,6 +306,13 @@ public record ScenarioDefinition(String name, int priority, ZoneId timeZone, Tri
 
     private static Step send(String id, JsonNode s, String k, String next, List<FieldError> errors) {
         List<MessageRequest.ChannelChoice> channels = new ArrayList<>();
+        for (String field : s.propertyNames()) {
+            if (!field.equals("channels") && !SendOptions.FIELDS.contains(field)) {
+                errors.add(new FieldError(k + "." + field, "is not a field of a send step: channels, "
+                        + new java.util.TreeSet<>(SendOptions.FIELDS)));
+            }
+        }
+        SendOptions options = SendOptions.parse(s, k, errors);
         JsonNode cs = s.get("channels");
         if (cs == null || !cs.isArray() || cs.isEmpty()) {
             errors.add(new FieldError(k + ".channels", "is required: [{\"channel\": \"email\", \"template\":"
@@ -327,7 +335,7 @@ public record ScenarioDefinition(String name, int priority, ZoneId timeZone, Tri
                 channels.add(new MessageRequest.ChannelChoice(channel, template));
             }
         }
-        return new Step.Send(id, channels, next);
+        return new Step.Send(id, channels, options, next);
     }
 
     private static Duration duration(JsonNode node, String path, List<FieldError> errors) {

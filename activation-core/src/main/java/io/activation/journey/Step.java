@@ -81,8 +81,13 @@ public sealed interface Step {
         }
     }
 
-    record Send(String id, List<io.activation.delivery.MessageRequest.ChannelChoice> channels, String next)
-            implements Step {
+    /** Asks delivery to send a message: channels in order of preference, and how it may be delivered. */
+    record Send(String id, List<io.activation.delivery.MessageRequest.ChannelChoice> channels,
+            io.activation.delivery.SendOptions options, String next) implements Step {
+        public Send(String id, List<io.activation.delivery.MessageRequest.ChannelChoice> channels, String next) {
+            this(id, channels, io.activation.delivery.SendOptions.DEFAULT, next);
+        }
+
         public List<String> successors() {
             return list(next);
         }

@@ -56,8 +56,10 @@ class StepEffects {
     }
 
     Outcome send(Journey j, Step.Send s, String key, Instant now) {
+        ObjectNode context = JsonNodeFactory.instance.objectNode();
+        context.set("trigger", j.triggerData == null ? JsonNodeFactory.instance.nullNode() : j.triggerData);
         var request = messages.request(new MessageRequest(null, key, j.contactId, j.scenarioId, j.version, j.id,
-                s.id(), s.channels(), j.definition.priority(), null, now));
+                s.id(), s.channels(), j.definition.priority(), null, now, s.options(), context));
         return request.map(r -> new Outcome("requested", "message request " + r.id()))
                 .orElseGet(() -> new Outcome("duplicate", "request " + key + " existed"));
     }

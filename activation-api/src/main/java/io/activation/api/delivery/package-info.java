@@ -1,2 +1,5 @@
-/** REST reads of message requests ({@code /api/v1/contacts/{externalId}/message-requests}). */
+/**
+ * REST of delivery: message requests and why each was (not) sent ({@code /api/v1/message-requests/{id}/decisions},
+ * {@code /api/v1/contacts/{externalId}/messages}), frequency caps, quiet hours and suppression lists.
+ */
 package io.activation.api.delivery;

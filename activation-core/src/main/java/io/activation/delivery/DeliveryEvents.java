@@ -1,0 +1,70 @@
+package io.activation.delivery;
+
+import io.activation.ingest.ChangeEvents;
+import io.activation.ingest.Outbox;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The events arbitration publishes on {@code activation.events} (keyed by contact, through the outbox in the
+ * decision's transaction), so journeys and reports can react to a message that was not sent (yet). Ids derive from
+ * the request and outcome, so a replayed decision publishes the same event id.
+ */
+@Component
+class DeliveryEvents {
+
+    static final String SKIPPED = "io.activation.message.skipped";
+    static final String DEFERRED = "io.activation.message.deferred";
+
+    private final Outbox outbox;
+    private final ChangeEvents events;
+
+    DeliveryEvents(Outbox outbox, ChangeEvents events) {
+        this.outbox = outbox;
+        this.events = events;
+    }
+
+    /** The request ended undelivered: skipped, dropped, expired or failed. */
+    void skipped(MessageRequest r, String channel, String stage, String status, String reason) {
+        ObjectNode data = data(r, channel);
+        data.put("stage", stage);
+        data.put("status", status);
+        data.put("reason", reason);
+        publish(SKIPPED, r, data, "message-skipped:" + r.id() + ":" + status);
+    }
+
+    /** The request waits until {@code until} (a cap slot, the end of quiet hours, its expiry). */
+    void deferred(MessageRequest r, String channel, String stage, Instant until, String reason) {
+        ObjectNode data = data(r, channel);
+        data.put("stage", stage);
+        data.put("until", until.toString());
+        data.put("reason", reason);
+        publish(DEFERRED, r, data, "message-deferred:" + r.id() + ":" + until);
+    }
+
+    private void publish(String type, MessageRequest r, ObjectNode data, String idSeed) {
+        outbox.append(List.of(events.event(type, r.contactId(), "message-requests/" + r.id(), "delivery", data,
+                UUID.nameUUIDFromBytes(idSeed.getBytes(StandardCharsets.UTF_8)))));
+    }
+
+    /** What every message event carries: contact, request, delivery (none here), channel, scenario, step, template. */
+    private static ObjectNode data(MessageRequest r, String channel) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("contactId", r.contactId());
+        data.put("requestId", r.id());
+        data.putNull("deliveryId");
+        data.putNull("messageKey");
+        MessageRequest.ChannelChoice c = r.channels().stream().filter(x -> x.channel().equals(channel)).findFirst()
+                .orElse(r.channels().get(0));
+        data.put("channel", channel);
+        data.put("scenarioId", r.scenarioId());
+        data.put("stepId", r.stepId());
+        data.put("template", c.template());
+        return data;
+    }
+}

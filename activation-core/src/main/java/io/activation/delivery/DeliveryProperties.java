@@ -43,7 +43,7 @@ public record DeliveryProperties(
         @DefaultValue("1m") @NotNull Duration arbitrationWindow,
         @DefaultValue("UTC") @NotNull ZoneId defaultTimeZone,
         @DefaultValue("") List<String> assumeChannels,
-        @DefaultValue({"street", "postal_code", "city"}) List<String> postalAddressAttributes,
+        @DefaultValue({"address_line1", "city", "country"}) List<String> postalAddressAttributes,
         @DefaultValue("500ms") @NotNull Duration pollInterval,
         @DefaultValue("200") @Min(1) @Max(10000) int pollBatchSize) {
 

@@ -139,7 +139,7 @@ class ArbitrationChecksTest extends DeliveryTestSupport {
         assertThat(reasons.get(1)).isEqualTo("the contact has no registered device");
         assertThat(reasons.get(3)).isEqualTo("the contact has no e-mail address");
         assertThat(reasons.get(5)).isEqualTo("the contact has no phone number");
-        assertThat(reasons.get(7)).isEqualTo("'street' (a postal address attribute) is not a contact attribute");
+        assertThat(reasons.get(7)).isEqualTo("'address_line1' (a postal address attribute) is not a contact attribute");
         assertThat(reasons.get(8)).isEqualTo("no sender serves channel webhook in this installation");
 
         // A device token makes push reachable: one delivery per token.

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
@@ -33,7 +33,7 @@ final class SmtpConnectionPool implements AutoCloseable {
     private final Clock clock;
     private final Duration maxIdle;
     private final int maxMessagesPerConnection;
-    private final BlockingQueue<Connection> free;
+    private final BlockingDeque<Connection> free;
     private final List<Connection> all = new ArrayList<>();
     private final AtomicLong opened = new AtomicLong();
     private volatile boolean closed;
@@ -45,11 +45,11 @@ final class SmtpConnectionPool implements AutoCloseable {
         this.clock = clock;
         this.maxIdle = maxIdle;
         this.maxMessagesPerConnection = maxMessagesPerConnection;
-        this.free = new ArrayBlockingQueue<>(size);
+        this.free = new LinkedBlockingDeque<>(size);
         for (int i = 0; i < size; i++) {
             Connection c = new Connection();
             all.add(c);
-            free.add(c);
+            free.addLast(c);
         }
     }
 
@@ -63,7 +63,7 @@ final class SmtpConnectionPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the SMTP connection pool is closed");
         }
-        Connection c = free.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
+        Connection c = free.pollFirst(wait.toNanos(), TimeUnit.NANOSECONDS);
         if (c != null && c.transport != null) {
             boolean idleTooLong = Duration.between(c.lastUsed, clock.instant()).compareTo(maxIdle) > 0;
             boolean usedUp = maxMessagesPerConnection > 0 && c.sent >= maxMessagesPerConnection;
@@ -78,13 +78,14 @@ final class SmtpConnectionPool implements AutoCloseable {
     void release(Connection c) {
         c.sent++;
         c.lastUsed = clock.instant();
-        free.add(c);
+        // Last in, first out: the open connections stay busy, the rest stay closed until load needs them.
+        free.addFirst(c);
     }
 
     /** Gives a connection back after a failure: it is closed and reconnects on its next use. */
     void discard(Connection c) {
         c.close();
-        free.add(c);
+        free.addLast(c);
     }
 
     @Override

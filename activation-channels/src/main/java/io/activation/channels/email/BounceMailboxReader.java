@@ -78,7 +78,9 @@ public class BounceMailboxReader {
                         try {
                             Instant received = message.getReceivedDate() == null ? clock.instant()
                                     : message.getReceivedDate().toInstant();
-                            reports = BounceParser.parse((MimeMessage) message, received);
+                            // A local copy of the whole message: parsed from its bytes, not through IMAP's
+                            // BODYSTRUCTURE view of report parts.
+                            reports = BounceParser.parse(new MimeMessage((MimeMessage) message), received);
                         } catch (MessagingException | IOException | RuntimeException e) {
                             log.warn("Bounce mailbox: message {} could not be parsed; left seen", 
                                     message.getMessageNumber(), e);

@@ -33,6 +33,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -56,6 +57,8 @@ public class EmailWebhookController {
     public static final String PATH = "/webhooks/email/events";
     public static final String SIGNATURE_HEADER = "X-Activation-Signature";
     static final int MAX_EVENTS = 1000;
+    /** The platform's problem type base (docs/api.md). */
+    static final String PROBLEM_BASE = "https://activation.dev/problems/";
 
     private final byte[] secret;
     private final Supplier<ProviderFeedback> feedback;
@@ -84,28 +87,43 @@ public class EmailWebhookController {
         if (signature == null || !MessageDigest.isEqual(
                 ("sha256=" + sign(secret, raw)).getBytes(StandardCharsets.US_ASCII),
                 signature.trim().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
-            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED,
-                    SIGNATURE_HEADER + " is missing or is not the HMAC-SHA256 of the body");
-            problem.setType(URI.create("https://activation.io/problems/invalid-signature"));
-            problem.setTitle("Invalid signature");
-            problem.setProperty("errors", List.of(Map.of("field", SIGNATURE_HEADER,
-                    "message", "missing or wrong signature")));
-            return ResponseEntity.status(HttpStatus.UNAUTHORIZED).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                    .body(problem);
+            return problem(HttpStatus.UNAUTHORIZED, "invalid-signature", "Invalid signature",
+                    SIGNATURE_HEADER + " is missing or is not the HMAC-SHA256 of the body",
+                    List.of(new FieldError(SIGNATURE_HEADER, "missing or wrong signature")));
         }
         List<StatusReport> reports = parse(raw);
         ProviderFeedback receiver = feedback.get();
         if (receiver == null) {
-            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                    "delivery feedback is not running in this process; send the events again later");
-            problem.setTitle("Feedback unavailable");
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                    .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+            return problem(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", "Feedback unavailable",
+                    "delivery feedback is not running in this process; send the events again later", List.of());
         }
         for (StatusReport report : reports) {
             receiver.status(report);
         }
         return ResponseEntity.accepted().body(Map.of("accepted", reports.size()));
+    }
+
+    /**
+     * Bad events: an RFC 9457 problem naming every wrong field, shaped like the API's (this controller is outside
+     * {@code io.activation.api}, which the API's problem advice covers).
+     */
+    @ExceptionHandler(InvalidInputException.class)
+    ResponseEntity<ProblemDetail> invalid(InvalidInputException e) {
+        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-input", "Invalid input", e.getMessage(),
+                e.errors());
+    }
+
+    private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String code, String title, String detail,
+            List<FieldError> errors) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(URI.create(PROBLEM_BASE + code));
+        problem.setTitle(title);
+        if (!errors.isEmpty()) {
+            problem.setProperty("field", errors.get(0).field());
+            problem.setProperty("errors", errors.stream()
+                    .map(err -> Map.of("field", err.field(), "message", err.message())).toList());
+        }
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
     }
 
     /** The signature value of a body: lower-case hex HMAC-SHA256 (without the {@code sha256=} prefix). */

@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  *   <li>250 to the end of DATA: {@link SendResult.Accepted} with the server's queue id (or the Message-ID)</li>
  *   <li>any 4xx (421, 450, 451, 452 ...), at any command, and a connection failure or timeout before the whole
  *       message was written: {@link SendResult.Retry} (the server has not taken the message)</li>
- *   <li>550, 551, 553 to {@code RCPT TO}: {@link SendResult.Rejected} {@link Failure#HARD_BOUNCE}; other 5xx:
- *       {@link Failure#OTHER}; an address that is not an RFC 5322 address: {@link Failure#INVALID_ADDRESS}</li>
+ *   <li>550, 551, 553 to {@code RCPT TO}: {@link SendResult.Rejected} {@link Failure#HARD_BOUNCE} (when the reply
+ *       has an enhanced status code, only 5.1.x addressing failures and 5.2.1; see {@link #isHardBounce}); other
+ *       5xx: {@link Failure#OTHER}; an address that is not an RFC 5322 address: {@link Failure#INVALID_ADDRESS}</li>
  *   <li>the whole message written but no reply to the final dot (timeout, connection lost): the server may have
  *       queued it, so it is not sent again: {@link SendResult.Accepted} with provider id
  *       {@code in-doubt:<Message-ID>} (at most once, RFC 1047's trade-off; a DSN or provider event still
@@ -63,6 +64,9 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpSender.class);
     private static final Set<Integer> HARD_BOUNCE_CODES = Set.of(550, 551, 553);
+    private static final Set<String> HARD_BOUNCE_STATUSES = Set.of("5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10",
+            "5.2.1");
+    private static final Pattern ENHANCED = Pattern.compile("\\b[245]\\d\\d[ -]([245]\\.\\d{1,3}\\.\\d{1,3})\\b");
     private static final Pattern QUEUED_AS = Pattern.compile("(?i)queued as ([A-Za-z0-9._-]+)");
 
     private final EmailProperties settings;
@@ -265,10 +269,25 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
             return new SendResult.Retry(reason, null);
         }
         if (code >= 500) {
-            return new SendResult.Rejected(reason,
-                    rcpt && HARD_BOUNCE_CODES.contains(code) ? Failure.HARD_BOUNCE : Failure.OTHER);
+            return new SendResult.Rejected(reason, rcpt && isHardBounce(code, detail) ? Failure.HARD_BOUNCE
+                    : Failure.OTHER);
         }
         return new SendResult.Retry(reason, null);
+    }
+
+    /**
+     * A permanent refusal of the recipient means the address is bad: 550/551/553. When the reply carries an enhanced
+     * status code (RFC 3463), it decides instead: only addressing failures (5.1.1 bad mailbox, 5.1.2 bad domain,
+     * 5.1.3 bad syntax, 5.1.6 moved, 5.1.10 null MX) and 5.2.1 (mailbox disabled) suppress the address; a policy or
+     * spam block (5.7.x) or a full mailbox (5.2.2) is not the address's fault.
+     */
+    static boolean isHardBounce(int code, String detail) {
+        Matcher enhanced = ENHANCED.matcher(detail == null ? "" : detail);
+        if (enhanced.find()) {
+            String status = enhanced.group(1);
+            return status.startsWith("5.") && HARD_BOUNCE_STATUSES.contains(status);
+        }
+        return HARD_BOUNCE_CODES.contains(code);
     }
 
     /** A reply code in an exception without a typed one (a bad greeting, an AUTH refusal): "response: 421 ...". */

@@ -98,6 +98,10 @@ class SmtpSenderFaultTest {
         "RCPT, 551 5.1.6 user not local, HARD_BOUNCE",
         "RCPT, 553 5.1.3 mailbox name not allowed, HARD_BOUNCE",
         "RCPT, 552 5.2.2 over quota, OTHER",
+        "RCPT, 550 user unknown, HARD_BOUNCE",
+        "RCPT, 550 5.2.1 mailbox disabled, HARD_BOUNCE",
+        "RCPT, 550 5.7.1 blocked by policy, OTHER",
+        "RCPT, 554 5.7.1 relay access denied, OTHER",
         "MAIL, 550 5.7.1 sender refused, OTHER",
         "DOT, 554 5.7.1 message rejected as spam, OTHER"})
     void permanentRepliesAreRejections(String step, String reply, Failure failure) {

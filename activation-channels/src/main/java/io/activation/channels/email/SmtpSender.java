@@ -67,6 +67,7 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
     private static final Set<String> HARD_BOUNCE_STATUSES = Set.of("5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10",
             "5.2.1");
     private static final Pattern ENHANCED = Pattern.compile("\\b[245]\\d\\d[ -]([245]\\.\\d{1,3}\\.\\d{1,3})\\b");
+    private static final Pattern REPLY_IN_MESSAGE = Pattern.compile("(?:response|greeting)[^0-9]{0,40}([45]\\d\\d)[ -]");
     private static final Pattern QUEUED_AS = Pattern.compile("(?i)queued as ([A-Za-z0-9._-]+)");
 
     private final EmailProperties settings;
@@ -199,6 +200,8 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new SendResult.Retry("interrupted while waiting for an SMTP connection", null);
+            } catch (IllegalStateException e) {
+                return new SendResult.Retry("the e-mail sender is shutting down", null);
             }
             if (connection == null) {
                 return new SendResult.Retry("no SMTP connection free within " + settings.poolWait(), null);
@@ -292,9 +295,9 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
 
     /** A reply code in an exception without a typed one (a bad greeting, an AUTH refusal): "response: 421 ...". */
     private static Integer replyCodeIn(Exception e) {
-        for (Throwable t = e; t != null; t = next(t)) {
-            Matcher m = Pattern.compile("(?:response|greeting)[^0-9]{0,40}([45]\\d\\d)[ -]").matcher(
-                    String.valueOf(t.getMessage()));
+        int depth = 0;
+        for (Throwable t = e; t != null && depth++ < 10; t = next(t)) {
+            Matcher m = REPLY_IN_MESSAGE.matcher(String.valueOf(t.getMessage()));
             if (m.find()) {
                 return Integer.parseInt(m.group(1));
             }
@@ -303,7 +306,8 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
     }
 
     private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-        for (Throwable t = e; t != null; t = next(t)) {
+        int depth = 0;
+        for (Throwable t = e; t != null && depth++ < 10; t = next(t)) {
             if (type.isInstance(t)) {
                 return type.cast(t);
             }

@@ -222,7 +222,7 @@ public final class EmailBenchmark {
     /** The channel's SmtpSender, as the sender runtime calls it. */
     static long sender(SmtpSink sink, int messages, int threads) throws Exception {
         EmailProperties defaults = EmailProperties.defaults("news@shop.example");
-        EmailProperties settings = new EmailProperties(defaults.from(), "The Shop", "", "", "", threads,
+        EmailProperties settings = new EmailProperties(true, defaults.from(), "The Shop", "", "", "", threads,
                 defaults.poolWait(), 0, defaults.maxIdle(), defaults.connectTimeout(), defaults.readTimeout(),
                 defaults.writeTimeout(), 0, 10, Map.of(), defaults.throttleMaxWait(), defaults.dkim(),
                 defaults.bounces(), "");

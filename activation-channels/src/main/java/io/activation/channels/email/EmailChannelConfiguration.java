@@ -16,13 +16,15 @@ import org.springframework.core.env.Environment;
 import org.springframework.scheduling.annotation.Scheduled;
 
 /**
- * The e-mail channel, on when {@code spring.mail.host} is set (the embedded mail catcher sets it): the
+ * The e-mail channel, on when {@code spring.mail.host} is set (the embedded mail catcher sets it) and
+ * {@code activation.channels.email.enabled} is not false: the
  * {@link SmtpSender} (in every process, so arbitration on an engine-only node sees the channel; it connects only when
  * it sends), the bounce mailbox reader (processes with the {@code senders} role, when
  * {@code activation.channels.email.bounces.enabled}) and, with a webhook secret, {@link EmailWebhookController}.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "spring.mail.host")
+@ConditionalOnProperty(name = "activation.channels.email.enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(EmailProperties.class)
 public class EmailChannelConfiguration {
 

@@ -11,6 +11,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code port}, {@code username}, {@code password} and {@code properties} (Jakarta Mail {@code mail.smtp.*}); the
  * channel exists only when {@code spring.mail.host} is set.
  *
+ * @param enabled false switches the channel off even when {@code spring.mail.host} is set
  * @param from the From address (required for real sending; the embedded catcher accepts the default)
  * @param fromName the From display name, may be empty
  * @param bounceAddress the SMTP envelope sender ({@code MAIL FROM}, where DSNs go); empty: the From address
@@ -33,6 +34,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("activation.channels.email")
 public record EmailProperties(
+        @DefaultValue("true") boolean enabled,
         @DefaultValue("activation@localhost") String from,
         @DefaultValue("") String fromName,
         @DefaultValue("") String bounceAddress,
@@ -66,7 +68,7 @@ public record EmailProperties(
 
     /** Defaults for a sender built without Spring (tests, benchmark). */
     public static EmailProperties defaults(String from) {
-        return new EmailProperties(from, "", "", "", "", 8, Duration.ofSeconds(30), 500, Duration.ofSeconds(60),
+        return new EmailProperties(true, from, "", "", "", "", 8, Duration.ofSeconds(30), 500, Duration.ofSeconds(60),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(60), 0, 10, Map.of(),
                 Duration.ofSeconds(5), Dkim.off(), Bounces.off(), "");
     }

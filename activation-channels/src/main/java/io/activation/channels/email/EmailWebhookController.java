@@ -142,8 +142,10 @@ public class EmailWebhookController {
         @Override
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
             String host = context.getEnvironment().getProperty("spring.mail.host", "");
+            boolean enabled = context.getEnvironment().getProperty("activation.channels.email.enabled",
+                    Boolean.class, true);
             String secret = context.getEnvironment().getProperty("activation.channels.email.webhook-secret", "");
-            return !host.isBlank() && !secret.isBlank();
+            return enabled && !host.isBlank() && !secret.isBlank();
         }
     }
 

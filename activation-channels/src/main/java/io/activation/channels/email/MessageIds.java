@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * event that only quotes the Message-ID still leads back to the delivery's message key. Base64url's alphabet
  * ({@code A-Z a-z 0-9 - _}) is all {@code atext}, so the id is a valid RFC 5322 {@code msg-id}.
  */
-public final class MessageIds {
+final class MessageIds {
 
     private static final String PREFIX = "act.";
     private static final Pattern ID = Pattern.compile("<?\\s*act\\.([A-Za-z0-9_-]+)@[^>\\s]+\\s*>?");
@@ -19,13 +19,13 @@ public final class MessageIds {
     private MessageIds() {}
 
     /** The Message-ID header value (with angle brackets) for a message key. */
-    public static String forKey(String messageKey, String domain) {
+    static String forKey(String messageKey, String domain) {
         return "<" + PREFIX + Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(messageKey.getBytes(StandardCharsets.UTF_8)) + "@" + domain + ">";
     }
 
     /** The message key a Message-ID of ours names, or null when it is not one of ours. */
-    public static String keyOf(String messageId) {
+    static String keyOf(String messageId) {
         if (messageId == null) {
             return null;
         }
@@ -41,7 +41,7 @@ public final class MessageIds {
     }
 
     /** The id without angle brackets, as stored as the provider id. */
-    public static String bare(String messageId) {
+    static String bare(String messageId) {
         String s = messageId.trim();
         if (s.startsWith("<") && s.endsWith(">")) {
             s = s.substring(1, s.length() - 1);

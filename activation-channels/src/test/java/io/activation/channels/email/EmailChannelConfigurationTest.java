@@ -57,6 +57,17 @@ class EmailChannelConfigurationTest {
     }
 
     @Test
+    void enabledFalseSwitchesTheChannelOffEvenWithAHost() {
+        runner.withPropertyValues("spring.mail.host=127.0.0.1", "activation.channels.email.enabled=false",
+                        "activation.channels.email.webhook-secret=0123456789abcdef-secret")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).doesNotHaveBean(SmtpSender.class);
+                    assertThat(context).doesNotHaveBean(EmailWebhookController.class);
+                });
+    }
+
+    @Test
     void aBadFromAddressStopsTheStart() {
         runner.withPropertyValues("spring.mail.host=127.0.0.1", "activation.channels.email.from=not an address")
                 .run(context -> assertThat(context).hasFailed().getFailure()

@@ -31,7 +31,7 @@ final class Messages {
 
     static EmailProperties settings(int poolSize, Duration readTimeout, double perDomainRate, int burst,
             Map<String, Double> domainRates, Duration throttleMaxWait, EmailProperties.Dkim dkim, String mailto) {
-        return new EmailProperties("news@shop.example", "The Shop", "bounces@shop.example", "", mailto, poolSize,
+        return new EmailProperties(true, "news@shop.example", "The Shop", "bounces@shop.example", "", mailto, poolSize,
                 Duration.ofSeconds(2), 500, Duration.ofSeconds(60), Duration.ofSeconds(2), readTimeout,
                 Duration.ofSeconds(5), perDomainRate, burst, domainRates, throttleMaxWait, dkim,
                 EmailProperties.Bounces.off(), "");

@@ -78,6 +78,27 @@ class DkimSigningTest {
     }
 
     @Test
+    void aSignedMessageWithoutReplyToTheEndOfDataIsInDoubtToo() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        Path pem = dir.resolve("dkim2.pem");
+        Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(
+                generator.generateKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        EmailProperties.Dkim dkim = new EmailProperties.Dkim(true, "shop.example", "s2026", pem.toString(),
+                List.of("From", "Subject"), false);
+        try (ScriptedSmtpServer smtp = new ScriptedSmtpServer().stallAfterData();
+                SmtpSender sender = new SmtpSender(SmtpServer.of("127.0.0.1", smtp.port()),
+                        Messages.settings(1, Duration.ofMillis(700), 0, 10, Map.of(), Duration.ofSeconds(5), dkim,
+                                ""), new MutableTestClock(Instant.parse("2026-11-22T10:00:00Z")))) {
+            assertThat(sender.send(Messages.email("dkim-doubt:email", "ada@example.org"))).isEqualTo(
+                    new SendResult.Accepted(SmtpSender.IN_DOUBT
+                            + MessageIds.bare(MessageIds.forKey("dkim-doubt:email", "shop.example"))));
+            assertThat(smtp.received()).hasSize(1);
+            assertThat(smtp.received().get(0)).contains("DKIM-Signature:");
+        }
+    }
+
+    @Test
     void aPkcs1KeyIsRefusedWithTheConversionCommand() throws Exception {
         Path pem = dir.resolve("rsa.pem");
         Files.writeString(pem, "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");

@@ -1,0 +1,102 @@
+package io.activation.benchmark;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The benchmark's SMTP sink: accepts every message on 127.0.0.1 (dynamic port) and counts it, doing nothing else, so
+ * what is measured is the client. One thread per connection; replies are written as soon as each command line is read
+ * (no pipelining needed by Jakarta Mail).
+ */
+final class SmtpSink implements AutoCloseable {
+
+    private final ServerSocket server;
+    private final AtomicLong messages = new AtomicLong();
+    private final AtomicLong connections = new AtomicLong();
+
+    SmtpSink() {
+        try {
+            server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Thread acceptor = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket socket = server.accept();
+                    connections.incrementAndGet();
+                    Thread t = new Thread(() -> serve(socket), "smtp-sink");
+                    t.setDaemon(true);
+                    t.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "smtp-sink-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    long messages() {
+        return messages.get();
+    }
+
+    long connections() {
+        return connections.get();
+    }
+
+    private void serve(Socket socket) {
+        try (socket) {
+            socket.setTcpNoDelay(true);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.ISO_8859_1), 65536);
+            OutputStream out = socket.getOutputStream();
+            reply(out, "220 sink ESMTP");
+            String line;
+            while ((line = in.readLine()) != null) {
+                String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
+                switch (verb) {
+                    case "EHLO", "HELO" -> reply(out, "250-sink\r\n250-8BITMIME\r\n250 PIPELINING");
+                    case "DATA" -> {
+                        reply(out, "354 go ahead");
+                        String l;
+                        while ((l = in.readLine()) != null && !l.equals(".")) {
+                            // discard
+                        }
+                        reply(out, "250 2.0.0 Ok: queued as S" + messages.incrementAndGet());
+                    }
+                    case "QUIT" -> {
+                        reply(out, "221 bye");
+                        return;
+                    }
+                    default -> reply(out, "250 ok");
+                }
+            }
+        } catch (IOException e) {
+            // client gone
+        }
+    }
+
+    private static void reply(OutputStream out, String s) throws IOException {
+        out.write((s + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}

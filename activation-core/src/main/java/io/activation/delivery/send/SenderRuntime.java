@@ -117,6 +117,12 @@ public final class SenderRuntime implements SmartLifecycle {
         if (isRunning()) {
             return;
         }
+        ConcurrentMessageListenerContainer<String, String> previous = container;
+        if (previous != null) {
+            // Halted: its consumer stops itself without committing; wait for it to leave the group.
+            previous.stop();
+            container = null;
+        }
         worker.resume();
         lastSweep = ledger.sweepInDoubt(sender.channel(), limits.inDoubt());
         if (!lastSweep.isEmpty()) {

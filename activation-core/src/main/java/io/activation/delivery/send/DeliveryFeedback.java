@@ -25,6 +25,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -69,6 +70,7 @@ public class DeliveryFeedback implements ProviderFeedback {
     private final ObjectProvider<ChannelFallback> fallback;
     private final ChannelFallback fixedFallback;
 
+    @Autowired
     DeliveryFeedback(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events,
             Suppressions suppressions, Consents consents, Clock clock, ObjectProvider<ChannelFallback> fallback) {
         this(jdbc, transactions, outbox, events, suppressions, consents, clock, fallback, null);

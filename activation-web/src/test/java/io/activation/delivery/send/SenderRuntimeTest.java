@@ -39,7 +39,7 @@ class SenderRuntimeTest extends SenderTestSupport {
                 assertThat(m.recipient().address()).isEqualTo(row.get("address")).endsWith("@example.com");
                 assertThat(m.recipient().displayName()).isEqualTo("Ada Lovelace");
                 assertThat(m.recipient().attributes()).containsEntry("country", "GB")
-                        .containsEntry("email", row.get("address"));
+                        .containsEntry("email", (String) row.get("address"));
                 assertThat(m.content().part("text")).isEqualTo("Hello from welcome for " + row.get("message_key"));
                 assertThat(m.content().data()).containsEntry("cart", "c1");
                 assertThat(m.attempt()).isEqualTo(1);

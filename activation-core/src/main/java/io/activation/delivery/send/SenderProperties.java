@@ -59,7 +59,7 @@ public record SenderProperties(@DefaultValue @Valid Sending sending, Map<String,
             @DefaultValue("200") @Min(1) @Max(10000) int retryBatchSize,
             @DefaultValue("5m") Duration retryLease,
             @DefaultValue("500") @Min(1) @Max(10000) int pollRecords,
-            @DefaultValue("32") @Min(1) @Max(1024) int concurrency) {}
+            @DefaultValue("64") @Min(1) @Max(1024) int concurrency) {}
 
     /**
      * @param ratePerSecond provider calls per second per node (a token bucket holding one second's worth); 0 for

@@ -57,6 +57,7 @@ final class SendWorker {
     private final ExecutorService pool;
     private final Semaphore permits;
     private final TokenBucket rate;
+    private final ClaimBatcher claims;
     private volatile Error halted;
 
     SendWorker(ChannelSender sender, MessageRenderer renderer, DeliveryLedger ledger, DeliveryLedger.Channel channel,
@@ -68,6 +69,12 @@ final class SendWorker {
         this.pool = pool;
         this.permits = new Semaphore(concurrency);
         this.rate = rate;
+        this.claims = new ClaimBatcher(ledger::claim, channel.name());
+    }
+
+    /** Stops the claim thread (the runtime is closed for good). */
+    void close() {
+        claims.close();
     }
 
     boolean halted() {
@@ -195,7 +202,7 @@ final class SendWorker {
         if (halted()) {
             return List.of();
         }
-        Map<Long, Integer> attempts = ledger.claim(byId.keySet(), leased);
+        Map<Long, Integer> attempts = claims.claim(new ArrayList<>(byId.keySet()), leased);
         List<Outcome> outcomes = new ArrayList<>(attempts.size());
         List<OutboundMessage> messages = new ArrayList<>();
         List<PendingDelivery> sent = new ArrayList<>();

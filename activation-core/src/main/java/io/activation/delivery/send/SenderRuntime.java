@@ -186,6 +186,7 @@ public final class SenderRuntime implements SmartLifecycle {
     /** Stops for good and releases the provider-call threads. */
     public void close() {
         stop();
+        worker.close();
         pool.shutdown();
         try {
             pool.awaitTermination(10, TimeUnit.SECONDS);

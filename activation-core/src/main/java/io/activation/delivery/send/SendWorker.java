@@ -29,9 +29,8 @@ import org.slf4j.LoggerFactory;
  * pool, at most {@code concurrency} at once across all callers (Kafka consumers and the retry poller).
  *
  * <p>A sender that throws an {@link Error} (the process is in trouble: out of memory, or a test's simulated crash)
- * halts the channel: nothing more is claimed by this runtime (answers already in are marked), and the rows it
- * holds stay in
- * {@code sending} until the next start finds them in doubt.
+ * halts the channel: nothing more is claimed by this runtime (answers already in are marked), and the rows it held
+ * stay in {@code sending} until the next start finds them in doubt. Claims go through a {@link ClaimBatcher}.
  */
 final class SendWorker {
 

@@ -25,6 +25,8 @@ public class JourneyEngine {
 
     private static final Logger log = LoggerFactory.getLogger(JourneyEngine.class);
     private static final int MAX_STEPS_PER_RECORD = 200;
+    /** Events of what became of a message (tracking, sending), which a wait-for-event step may wait for. */
+    private static final String MESSAGE_EVENTS = "io.activation.message.";
 
     private final Journeys journeys;
     private final ScenarioCache scenarios;
@@ -51,8 +53,7 @@ public class JourneyEngine {
         if (event.type().equals(EngineEvent.TIMER_FIRED)) {
             return true;
         }
-        String eventType = event.type().equals(EngineEvent.EVENT_RECORDED)
-                ? event.data().path("eventType").asString() : null;
+        String eventType = awaitableType(event);
         for (ScenarioCache.LiveVersion v : scenarios.liveVersions()) {
             ScenarioDefinition d = v.definition();
             if (d.trigger() != null && d.trigger().match(event, v.scenarioId()).isPresent()) {
@@ -72,6 +73,22 @@ public class JourneyEngine {
             }
         }
         return false;
+    }
+
+    /**
+     * The type a wait-for-event step can wait for: a recorded behavioural event's own type, or the CloudEvent type of
+     * what became of a message ({@code io.activation.message.opened}, {@code .clicked}, ...); null for anything else.
+     */
+    static String awaitableType(EngineEvent event) {
+        if (event.type().equals(EngineEvent.EVENT_RECORDED)) {
+            return event.data().path("eventType").asString();
+        }
+        return event.type().startsWith(MESSAGE_EVENTS) ? event.type() : null;
+    }
+
+    /** What a wait's {@code where} tests: a recorded event's properties, a message event's data (url, stepId...). */
+    private static JsonNode awaitableProperties(EngineEvent event) {
+        return event.type().equals(EngineEvent.EVENT_RECORDED) ? event.data().path("properties") : event.data();
     }
 
     /** Applies the record; false when it had been applied before (a replay) or its contact no longer exists. */
@@ -94,9 +111,8 @@ public class JourneyEngine {
             if (exit != null) {
                 end(j, Journey.Status.EXITED, "exit rule " + exit + " matched " + describe(event), now);
             } else if (j.status == Journey.Status.WAITING && j.step() instanceof Step.WaitForEvent w
-                    && event.type().equals(EngineEvent.EVENT_RECORDED)
-                    && w.eventType().equals(event.data().path("eventType").asString())
-                    && JsonRules.matches(w.where(), event.data().path("properties"))) {
+                    && w.eventType().equals(awaitableType(event))
+                    && JsonRules.matches(w.where(), awaitableProperties(event))) {
                 journeys.cancelTimer(j.stopWaiting());
                 journeys.history(j.id, w.id(), false, now, "event", w.eventType() + " received");
                 run(j, w.onEvent(), now);

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -33,8 +34,23 @@ public class Targeting {
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile(
             "[A-Za-z0-9][A-Za-z0-9 _.:-]{0,99}");
 
-    /** A preview: how many contacts match now, and a few of them. */
-    public record Preview(long count, List<SegmentMember> sample, CompiledRule compiled) {}
+    /**
+     * A preview: how many contacts match now, and a few of them. An exact count has {@code low == high == count}
+     * and {@code sampled} the number of contacts; an estimate says how many contacts were sampled and the 95 %
+     * (Wilson) interval of the count.
+     */
+    public record Preview(long count, boolean exact, long low, long high, long sampled, List<SegmentMember> sample,
+            CompiledRule compiled) {
+
+        Preview(long count, List<SegmentMember> sample, CompiledRule compiled) {
+            this(count, true, count, count, -1, sample, compiled);
+        }
+    }
+
+    /** How a preview counts: exactly, from a random sample, or (auto) from a sample when exact would be slow. */
+    public enum PreviewMode {
+        AUTO, EXACT, ESTIMATE
+    }
 
     /** The SQL of a rule and the plan PostgreSQL chooses for it. */
     public record Explain(String sql, List<Object> parameters, List<String> plan) {}
@@ -134,31 +150,118 @@ public class Targeting {
         }
     }
 
-    /** How many contacts match the rule now, and the first {@code sample} of them. */
+    /** How many contacts match the rule now, and the first {@code sample} of them (exact). */
     public Preview preview(JsonNode rule, int sample) {
-        CompiledRule compiled = validate(rule, "rule", false);
-        Object[] args = compiled.bind(clock.instant(), null);
+        return preview(rule, sample, PreviewMode.EXACT);
+    }
+
+    /**
+     * How many contacts match the rule now, and {@code sample} of them. In {@link PreviewMode#AUTO}, a rule that
+     * reads other tables than {@code contacts} (aggregates, exists, consents, scores) is counted from a random
+     * sample of contacts once there are more than {@code preview-exact-up-to} of them: the exact answer needs the
+     * whole interaction table (seconds at ten million rows), the estimate reads the rows of the sampled contacts
+     * only, through their (contact_id, time) index.
+     */
+    public Preview preview(JsonNode rule, int sample, PreviewMode mode) {
+        return preview(rule, sample, mode, properties.previewEstimateSample());
+    }
+
+    /** {@link #preview(JsonNode, int, PreviewMode)}, an estimate sampling about {@code estimateSample} contacts. */
+    public Preview preview(JsonNode rule, int sample, PreviewMode mode, int estimateSample) {
+        if (mode == PreviewMode.EXACT) {
+            return exactPreview(rule, sample);
+        }
+        CompiledRule set = validate(rule, "rule", false);
+        boolean readsOtherTables = set.dependencies().stream().anyMatch(d -> !d.startsWith("contacts."));
+        if (mode == PreviewMode.AUTO && !readsOtherTables) {
+            return exactPreview(rule, sample);
+        }
+        CompiledRule single = compileForContact(rule, "rule");
         return reading.execute(status -> {
             timeout();
-            if (sample == 0) {
-                Long count = jdbc.queryForObject("select count(*) from public.contacts c where "
-                        + compiled.condition(), Long.class, args);
-                return new Preview(count == null ? 0 : count, List.of(), compiled);
+            Long total = jdbc.queryForObject("select count(*) from public.contacts", Long.class);
+            long contacts = total == null ? 0 : total;
+            if (mode == PreviewMode.AUTO && contacts <= properties.previewExactUpTo()) {
+                return exact(set, sample);
             }
-            // One evaluation of the rule for both answers: the count is taken over every match before the limit.
-            // (Two statements evaluated a rule over aggregates twice: the sample's "order by id limit" cannot stop
-            // early when the rule is a semi-join on a grouped table.)
-            List<Object> sampleArgs = new ArrayList<>(Arrays.asList(args));
-            sampleArgs.add(sample);
-            long[] count = {0};
-            List<SegmentMember> members = jdbc.query("select count(*) over (), c.id, c.external_id"
-                    + " from public.contacts c where " + compiled.condition() + " order by c.id limit ?",
-                    (rs, n) -> {
-                        count[0] = rs.getLong(1);
-                        return new SegmentMember(rs.getLong(2), rs.getString(3), null);
-                    }, sampleArgs.toArray());
-            return new Preview(count[0], members, compiled);
+            double percent = contacts == 0 ? 100.0
+                    : Math.min(100.0, 100.0 * estimateSample / (double) contacts);
+            List<Object> args = new ArrayList<>(Arrays.asList(single.bind(clock.instant(), null)));
+            args.add(percent);
+            args.add(ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE));
+            args.add(sample);
+            long[] counts = {0, 0};
+            List<SegmentMember> members = new ArrayList<>();
+            // One evaluation of the rule per sampled contact (correlated, index-driven); the left join keeps the
+            // counts row when nothing matched.
+            jdbc.query("""
+                    with s as materialized (
+                        select c.id, c.external_id, (%s) as m
+                        from public.contacts c tablesample bernoulli (?) repeatable (?)),
+                    t as (select count(*) as sampled, count(*) filter (where m) as matched from s)
+                    select t.sampled, t.matched, x.id, x.external_id
+                    from t left join lateral (select id, external_id from s where m order by id limit ?) x on true
+                    """.formatted(single.condition()), rs -> {
+                counts[0] = rs.getLong(1);
+                counts[1] = rs.getLong(2);
+                long id = rs.getLong(3);
+                if (!rs.wasNull()) {
+                    members.add(new SegmentMember(id, rs.getString(4), null));
+                }
+            }, args.toArray());
+            return estimate(contacts, counts[0], counts[1], members, set);
         });
+    }
+
+    /** Scales a sample's share to the population, with the 95 % Wilson interval. */
+    static Preview estimate(long contacts, long sampled, long matched, List<SegmentMember> members,
+            CompiledRule compiled) {
+        if (sampled == 0) {
+            return new Preview(0, contacts == 0, 0, contacts, 0, members, compiled);
+        }
+        if (sampled >= contacts) {
+            return new Preview(matched, true, matched, matched, sampled, members, compiled);
+        }
+        double n = sampled;
+        double p = matched / n;
+        double z = 1.959964;
+        double centre = (p + z * z / (2 * n)) / (1 + z * z / n);
+        double half = z / (1 + z * z / n) * Math.sqrt(p * (1 - p) / n + z * z / (4 * n * n));
+        long low = Math.max(matched, (long) Math.floor(Math.max(0, centre - half) * contacts));
+        long high = Math.min(contacts - (sampled - matched), (long) Math.ceil(Math.min(1, centre + half) * contacts));
+        long count = Math.round(p * contacts);
+        return new Preview(Math.min(high, Math.max(low, count)), false, low, high, sampled, members, compiled);
+    }
+
+    private Preview exactPreview(JsonNode rule, int sample) {
+        CompiledRule compiled = validate(rule, "rule", false);
+        return reading.execute(status -> {
+            timeout();
+            return exact(compiled, sample);
+        });
+    }
+
+    /** The exact count and the first {@code sample} matches, in the caller's (read) transaction. */
+    private Preview exact(CompiledRule compiled, int sample) {
+        Object[] args = compiled.bind(clock.instant(), null);
+        if (sample == 0) {
+            Long count = jdbc.queryForObject("select count(*) from public.contacts c where "
+                    + compiled.condition(), Long.class, args);
+            return new Preview(count == null ? 0 : count, List.of(), compiled);
+        }
+        // One evaluation of the rule for both answers: the count is taken over every match before the limit.
+        // (Two statements evaluated a rule over aggregates twice: the sample's "order by id limit" cannot stop
+        // early when the rule is a semi-join on a grouped table.)
+        List<Object> sampleArgs = new ArrayList<>(Arrays.asList(args));
+        sampleArgs.add(sample);
+        long[] count = {0};
+        List<SegmentMember> members = jdbc.query("select count(*) over (), c.id, c.external_id"
+                + " from public.contacts c where " + compiled.condition() + " order by c.id limit ?",
+                (rs, n) -> {
+                    count[0] = rs.getLong(1);
+                    return new SegmentMember(rs.getLong(2), rs.getString(3), null);
+                }, sampleArgs.toArray());
+        return new Preview(count[0], members, compiled);
     }
 
     private void timeout() {

@@ -16,6 +16,8 @@ import org.springframework.validation.annotation.Validated;
  * @param defaultTimeZone the calendar of date-relative conditions for contacts without a time zone
  * @param previewSample contacts shown by a preview
  * @param previewTimeout the longest a preview or explain may run
+ * @param previewExactUpTo up to this many contacts, a preview counts exactly even when the rule reads other tables
+ * @param previewEstimateSample contacts a preview samples (on average) when it estimates
  * @param maxSegments segments an installation may define
  */
 @Validated
@@ -25,4 +27,6 @@ public record TargetingProperties(
         @DefaultValue("UTC") ZoneId defaultTimeZone,
         @DefaultValue("10") @Min(0) @Max(100) int previewSample,
         @DefaultValue("10s") Duration previewTimeout,
+        @DefaultValue("200000") @Min(0) long previewExactUpTo,
+        @DefaultValue("10000") @Min(100) int previewEstimateSample,
         @DefaultValue("500") @Min(1) int maxSegments) {}

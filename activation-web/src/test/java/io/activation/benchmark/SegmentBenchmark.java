@@ -362,6 +362,7 @@ public final class SegmentBenchmark {
             throws Exception {
         List<Double> product = new ArrayList<>();
         List<Double> handTimes = new ArrayList<>();
+        List<long[]> estimates = new ArrayList<>();
         long productAnswer = 0;
         long handAnswer = 0;
         MachineStats.Sample before = MachineStats.sample(postmasterPid);
@@ -371,6 +372,10 @@ public final class SegmentBenchmark {
                 JsonNode preview = call("POST", "/api/v1/segments/preview", "{\"rule\": " + rule
                         + ", \"sample\": 10}", 200);
                 productAnswer = preview.get("count").longValue();
+                if (!preview.path("exact").asBoolean(true)) {
+                    estimates.add(new long[] {preview.get("count").longValue(), preview.get("countLow").longValue(),
+                            preview.get("countHigh").longValue(), preview.get("sampled").longValue()});
+                }
             } catch (IllegalStateException e) {
                 // A preview over activation.targeting.preview-timeout is refused: counted with its time, noted.
                 notes.add(question + ", repetition " + (i + 1) + ": refused after " + Math.round((System.nanoTime()
@@ -385,6 +390,16 @@ public final class SegmentBenchmark {
         }
         MachineStats.Usage usage = MachineStats.between(before, MachineStats.sample(postmasterPid));
         log("%s: product %s ms, hand-written %s ms", question, product, handTimes);
+        if (!estimates.isEmpty()) {
+            long exact = handAnswer;
+            long inside = estimates.stream().filter(e -> e[1] <= exact && exact <= e[2]).count();
+            StringBuilder each = new StringBuilder();
+            estimates.forEach(e -> each.append(String.format(Locale.ROOT, " %,d [%,d..%,d] of %,d sampled;", e[0],
+                    e[1], e[2], e[3])));
+            notes.add(String.format(Locale.ROOT, "%s: the product estimated (mode auto on %s contacts); exact count"
+                    + " %,d inside the 95 %% interval in %d of %d repetitions:%s", question, "a large installation's",
+                    exact, inside, estimates.size(), each));
+        }
         return new Measured(question, goal, goalMs, product, handTimes, List.of(), productAnswer, handAnswer,
                 usage);
     }

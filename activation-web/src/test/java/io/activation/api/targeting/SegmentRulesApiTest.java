@@ -49,6 +49,15 @@ class SegmentRulesApiTest extends ApiTest {
         List<String> ids = new ArrayList<>();
         answer.get("sample").forEach(m -> ids.add(m.get("externalId").stringValue().substring(prefix.length() + 1)));
         assertThat(answer.get("count").longValue()).as("count agrees with the sample").isEqualTo(ids.size());
+        assertThat(answer.get("exact").booleanValue()).as("a small installation is counted exactly").isTrue();
+        // The estimating form (per-contact correlated rule over a table sample), sampling every contact here, must
+        // give the same answer as the set form for every rule.
+        Targeting.Preview estimated = targeting.preview(JSON.readTree(scoped(prefix, rule)), 100,
+                Targeting.PreviewMode.ESTIMATE, Integer.MAX_VALUE);
+        assertThat(estimated.sample().stream().map(m -> m.externalId().substring(prefix.length() + 1)).sorted())
+                .as("estimate path, sampling everyone").containsExactlyElementsOf(ids.stream().sorted().toList());
+        assertThat(estimated.count()).isEqualTo(ids.size());
+        assertThat(estimated.exact()).isTrue();
         return ids.stream().sorted().toList();
     }
 

@@ -145,6 +145,28 @@ class RfmApiTest extends ApiTest {
         assertThat(d.at("/groups/Champions").intValue()).isZero();
         assertThat(get("/api/v1/rfm-models/" + model).expect(200).json().get("contactsScored").intValue())
                 .isEqualTo(10);
+
+        // A model whose purchase is the table's own row (order column = business key, the default) counts rows:
+        // here every line of a non-cancelled order is one purchase.
+        String perLine = prefix + "_rfm_lines";
+        post("/api/v1/rfm-models", """
+                {"name": "%s", "table": "%s", "dateColumn": "order_no.ordered_at",
+                 "amount": {"multiply": ["quantity", "unit_price"]},
+                 "exclude": [{"attribute": "order_no.cancelled", "op": "eq", "value": true}],
+                 "referenceDate": "2024-01-31", "timeZone": "Europe/Brussels"}""".formatted(perLine, lines))
+                .expect(201);
+        post("/api/v1/rfm-models/" + perLine + "/recompute", null).expect(200);
+        Map<Integer, Integer> linesPerCustomer = new java.util.TreeMap<>();
+        for (Order o : ORDERS) {
+            // Not cancelled, and on or before the reference day in Brussels.
+            if (!o.cancelled() && java.time.Instant.parse(o.at()).isBefore(java.time.Instant.parse(
+                    "2024-01-31T23:00:00Z"))) {
+                linesPerCustomer.merge(o.customer(), o.lines().length, Integer::sum);
+            }
+        }
+        linesPerCustomer.forEach((c, n) -> assertThat(get("/api/v1/rfm-models/" + perLine + "/contacts/"
+                + customer(prefix, c)).expect(200).json().get("frequency").intValue()).as("lines of customer %d", c)
+                .isEqualTo(n));
     }
 
     @Test

@@ -1,0 +1,170 @@
+package io.activation.template;
+
+import io.activation.tracking.TrackingLinks;
+import io.activation.tracking.TrackingProperties;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Service;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Renders catalogue templates in the {@link LiquidSandbox} with the {@link Personalisation} context, then makes the
+ * message trackable: every http(s) link of e-mail HTML and text becomes a signed click link, SMS links become short
+ * click links, e-mail HTML gets the open pixel and the message its unsubscribe parts. A preview (no delivery id)
+ * leaves links as written and adds no pixel.
+ */
+@Service
+class LiquidRenderer implements MessageRenderer {
+
+    private static final Pattern HREF = Pattern.compile("(?i)(\\bhref\\s*=\\s*)([\"'])(https?://[^\"'\\s<>]+)\\2");
+    private static final Pattern URL = Pattern.compile("(?i)\\bhttps?://[^\\s<>\"']+");
+    private static final Pattern BODY_END = Pattern.compile("(?i)</body\\s*>");
+    private static final String PREVIEW_UNSUBSCRIBE = "#unsubscribe";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final Templates templates;
+    private final LiquidSandbox sandbox;
+    private final Personalisation personalisation;
+    private final TrackingLinks tracking;
+    private final String trackingOrigin;
+
+    LiquidRenderer(Templates templates, LiquidSandbox sandbox, Personalisation personalisation,
+            TrackingLinks tracking, TrackingProperties trackingProperties) {
+        this.templates = templates;
+        this.sandbox = sandbox;
+        this.personalisation = personalisation;
+        this.tracking = tracking;
+        String base = trackingProperties.baseUrl();
+        this.trackingOrigin = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+
+    @Override
+    public RenderedMessage render(RenderRequest request) {
+        Template template = templates.find(request.template(), request.channel())
+                .orElseThrow(() -> new RenderException("template", "There is no " + request.channel()
+                        + " template '" + request.template() + "'"));
+        return render(template, request);
+    }
+
+    /** Renders a given template (the preview and test send know it by id). */
+    RenderedMessage render(Template template, RenderRequest request) {
+        String sources = String.join("\n", template.parts().values()) + "\n"
+                + String.join("\n", template.data().values());
+        Map<String, Object> context = personalisation.build(request.contactId(), request.context(), sources);
+        Long deliveryId = request.deliveryId();
+        Map<String, Object> links = new LinkedHashMap<>();
+        String unsubscribe = deliveryId == null ? PREVIEW_UNSUBSCRIBE : tracking.unsubscribePage(deliveryId);
+        links.put("unsubscribe", unsubscribe);
+        links.put("preferences", unsubscribe);
+        context.put("links", links);
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("channel", template.channel());
+        message.put("template", template.name());
+        message.put("deliveryId", deliveryId);
+        message.put("messageKey", request.messageKey());
+        context.put("message", message);
+
+        Map<String, String> parts = new LinkedHashMap<>();
+        for (String name : ChannelParts.parts(template.channel())) {
+            String source = template.parts().get(name);
+            if (source != null) {
+                parts.put(name, sandbox.render("parts." + name, source, context));
+            }
+        }
+        Map<String, String> data = new LinkedHashMap<>();
+        template.data().forEach((key, source) -> data.put(key, sandbox.render("data." + key, source, context)));
+        switch (template.channel()) {
+            case "email" -> email(parts, deliveryId);
+            case "sms" -> {
+                if (deliveryId != null && parts.get(ChannelParts.TEXT) != null) {
+                    parts.put(ChannelParts.TEXT, wrapText(parts.get(ChannelParts.TEXT),
+                            url -> tracking.shortClick(deliveryId, url)));
+                }
+            }
+            case "wallet" -> {
+                String passType = parts.get(ChannelParts.PASS_TYPE);
+                if (passType == null || !ChannelParts.PASS_TYPES.contains(passType.strip())) {
+                    throw new RenderException("parts.passType", "parts.passType must render to one of "
+                            + ChannelParts.PASS_TYPES.stream().sorted().toList() + ", not '" + passType + "'");
+                }
+                parts.put(ChannelParts.PASS_TYPE, passType.strip());
+            }
+            case "webhook" -> {
+                try {
+                    JSON.readTree(parts.getOrDefault(ChannelParts.BODY, ""));
+                } catch (JacksonException e) {
+                    throw new RenderException("parts.body", "parts.body does not render to a JSON document: "
+                            + e.getOriginalMessage());
+                }
+            }
+            default -> { }
+        }
+        return new RenderedMessage(parts, data);
+    }
+
+    private void email(Map<String, String> parts, Long deliveryId) {
+        String html = parts.get(ChannelParts.HTML);
+        if (html != null && parts.get(ChannelParts.TEXT) == null) {
+            parts.put(ChannelParts.TEXT, HtmlText.of(html));
+        }
+        if (deliveryId == null) {
+            return;
+        }
+        if (html != null) {
+            Matcher hrefs = HREF.matcher(html);
+            StringBuilder sb = new StringBuilder();
+            while (hrefs.find()) {
+                String url = HtmlText.unescape(hrefs.group(3));
+                String tracked = ours(url) ? hrefs.group(3) : tracking.click(deliveryId, url);
+                hrefs.appendReplacement(sb, Matcher.quoteReplacement(hrefs.group(1) + hrefs.group(2) + tracked
+                        + hrefs.group(2)));
+            }
+            hrefs.appendTail(sb);
+            String pixel = "<img src=\"" + tracking.openPixel(deliveryId)
+                    + "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:none\">";
+            Matcher end = BODY_END.matcher(sb);
+            int at = -1;
+            while (end.find()) {
+                at = end.start();
+            }
+            if (at >= 0) {
+                sb.insert(at, pixel);
+            } else {
+                sb.append(pixel);
+            }
+            parts.put(ChannelParts.HTML, sb.toString());
+        }
+        String text = parts.get(ChannelParts.TEXT);
+        if (text != null) {
+            parts.put(ChannelParts.TEXT, wrapText(text, url -> tracking.click(deliveryId, url)));
+        }
+        parts.put(ChannelParts.UNSUBSCRIBE_URL, tracking.unsubscribePage(deliveryId));
+        parts.put(ChannelParts.UNSUBSCRIBE_POST_URL, tracking.unsubscribeOneClick(deliveryId));
+    }
+
+    private String wrapText(String text, java.util.function.UnaryOperator<String> track) {
+        Matcher urls = URL.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (urls.find()) {
+            String url = urls.group();
+            String trailing = "";
+            while (!url.isEmpty() && ".,;:!?)]}".indexOf(url.charAt(url.length() - 1)) >= 0) {
+                trailing = url.charAt(url.length() - 1) + trailing;
+                url = url.substring(0, url.length() - 1);
+            }
+            String tracked = ours(url) ? url : track.apply(url);
+            urls.appendReplacement(sb, Matcher.quoteReplacement(tracked + trailing));
+        }
+        urls.appendTail(sb);
+        return sb.toString();
+    }
+
+    /** Our own tracking and unsubscribe links are never wrapped again. */
+    private boolean ours(String url) {
+        return url.startsWith(trackingOrigin + "/t/") || url.startsWith(trackingOrigin + "/u/")
+                || url.startsWith(trackingOrigin + "/s/");
+    }
+}

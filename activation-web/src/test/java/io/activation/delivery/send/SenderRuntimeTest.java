@@ -217,4 +217,32 @@ class SenderRuntimeTest extends SenderTestSupport {
         assertThat(sink.calls).extracting(OutboundMessage::deliveryId).containsExactly(id, marker);
         assertThat(status(id)).isEqualTo("in_doubt");
     }
+    @Test
+    void rendersWithTheApplicationsTemplatesAndATemplateErrorFailsTheDelivery() {
+        // The renderer of the application (the template catalogue, sandboxed Liquid), not a test's own.
+        String topic = topic(channel());
+        String good = unique("t").replace('_', '-');
+        String broken = unique("t").replace('_', '-');
+        post("/api/v1/templates", """
+                {"name": "%s", "channel": "webhook", "parts": {"body": "{\\"name\\": {{ contact.first_name | json }}}"}}"""
+                .formatted(good)).expect(201);
+        post("/api/v1/templates", """
+                {"name": "%s", "channel": "webhook", "parts": {"body": "{ not json {{ contact.id }}"}}"""
+                .formatted(broken)).expect(201);
+        long contact = contact(null);
+        long rendered = delivery(request(contact, "webhook"), contact, "webhook", good, "https://shop.example/hook");
+        long failed = delivery(request(contact, "webhook"), contact, "webhook", broken, "https://shop.example/hook");
+        Sink sink = new Sink("webhook");
+        Fallbacks fallbacks = new Fallbacks();
+        start(runtimes.builder(sink).topic(topic).consumerGroup(unique("sender")).fallback(fallbacks));
+        dispatch(topic, rendered);
+        dispatch(topic, failed);
+        awaitStatus(rendered, "sent");
+        awaitStatus(failed, "failed");
+        assertThat(JSON.readTree(sink.calls.peek().content().part("body")).get("name").stringValue())
+                .isEqualTo("Ada");
+        assertThat(sink.calls).hasSize(1);
+        assertDecision(decisions(failed), "failed", "template " + broken + " could not be rendered");
+        assertThat(fallbacks.ids()).containsExactly(failed);
+    }
 }

@@ -46,8 +46,11 @@ final class SendWorker {
 
     private record Chunk(List<PendingDelivery> deliveries) {}
 
-    /** What a chunk's task hands back: outcomes to mark, or the error that halted the channel. */
-    private record Done(List<Outcome> outcomes, Error halt) {}
+    /**
+     * What a chunk's task hands back: outcomes to mark, the error that halted the channel, or the failure that kept
+     * it from the provider (the claim's database call).
+     */
+    private record Done(List<Outcome> outcomes, Error halt, RuntimeException failure) {}
 
     private final ChannelSender sender;
     private final MessageRenderer renderer;
@@ -105,6 +108,7 @@ final class SendWorker {
         int outstanding = 0;
         int claimed = 0;
         List<Outcome> toMark = new ArrayList<>();
+        RuntimeException failure = null;
         while (true) {
             List<Done> ready = new ArrayList<>();
             done.drainTo(ready);
@@ -119,6 +123,9 @@ final class SendWorker {
                 outstanding--;
                 if (d.halt() != null) {
                     halted = d.halt();
+                }
+                if (d.failure() != null && failure == null) {
+                    failure = d.failure();
                 }
                 toMark.addAll(d.outcomes());
                 claimed += d.outcomes().size();
@@ -140,6 +147,11 @@ final class SendWorker {
             }
         }
         checkHalted();
+        if (failure != null) {
+            // Some deliveries never reached the provider and are still waiting: the caller must not consider them
+            // done (the consumer does not commit the poll and tries it again; the poller's lease runs out).
+            throw failure;
+        }
         return claimed;
     }
 
@@ -147,23 +159,23 @@ final class SendWorker {
         try {
             pool.execute(() -> {
                 try {
-                    done.add(new Done(run(chunk, leased), null));
+                    done.add(new Done(run(chunk, leased), null, null));
                 } catch (Error e) {
                     log.error("The {} sender failed with an error; the channel halts (deliveries it held are in doubt"
                             + " at the next start)", channel.name(), e);
-                    done.add(new Done(List.of(), e));
+                    done.add(new Done(List.of(), e, null));
                 } catch (RuntimeException e) {
-                    // Not the provider call (that is caught in run): the claim or a render lookup failed, so nothing
-                    // was sent; the deliveries stay as they are and the record or the poller brings them back.
+                    // Not the provider call (that is caught in run): the claim failed, so nothing was sent; the
+                    // deliveries stay as they are and the record or the poller brings them back.
                     log.warn("Sending a chunk of {} failed before the provider call: {}", channel.name(), e.toString());
-                    done.add(new Done(List.of(), null));
+                    done.add(new Done(List.of(), null, e));
                 } finally {
                     permits.release();
                 }
             });
         } catch (RuntimeException rejected) {
             permits.release();
-            done.add(new Done(List.of(), null));
+            done.add(new Done(List.of(), null, rejected));
         }
     }
 

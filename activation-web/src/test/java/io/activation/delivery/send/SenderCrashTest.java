@@ -124,4 +124,37 @@ class SenderCrashTest extends SenderTestSupport {
         }
         assertThat(sink.calls).hasSize(ids.size() * 2);
     }
+    @Test
+    void aClaimTheDatabaseRefusesIsTriedAgainNotSkipped() {
+        // The database fails the first claim of this delivery (a trigger and a sequence, which no rollback undoes):
+        // the poll must not be committed with the delivery still queued.
+        jdbc.execute("create table if not exists test_claim_failures (message_key varchar(250) primary key,"
+                + " sequence_name varchar(100) not null)");
+        jdbc.execute("""
+                create or replace function test_fail_claim() returns trigger language plpgsql as $$
+                declare s varchar;
+                begin
+                    select sequence_name into s from test_claim_failures where message_key = new.message_key;
+                    if s is not null and nextval(s::regclass) = 1 then
+                        raise exception 'simulated failure of the claim of %', new.message_key;
+                    end if;
+                    return new;
+                end $$""");
+        jdbc.execute("drop trigger if exists test_fail_claim on deliveries");
+        jdbc.execute("create trigger test_fail_claim before update on deliveries for each row"
+                + " when (new.status = 'sending') execute function test_fail_claim()");
+        String channel = channel();
+        String topic = topic(channel);
+        long id = queued(channel);
+        String sequence = unique("claim_fail");
+        jdbc.execute("create sequence " + sequence);
+        jdbc.update("insert into test_claim_failures values (?, ?)", row(id).get("message_key"), sequence);
+        Sink sink = new Sink(channel);
+        start(runtime(sink, topic));
+        dispatch(topic, id);
+        awaitStatus(id, "sent");
+        assertThat(jdbc.queryForObject("select last_value from " + sequence, Long.class)).isGreaterThan(1);
+        assertThat(sink.calls).hasSize(1);
+        assertThat(row(id).get("attempts")).isEqualTo(1);
+    }
 }

@@ -1,0 +1,303 @@
+package io.activation.delivery.send;
+
+import io.activation.delivery.spi.ChannelSender;
+import io.activation.delivery.spi.Content;
+import io.activation.delivery.spi.OutboundMessage;
+import io.activation.delivery.spi.Recipient;
+import io.activation.delivery.spi.SendResult;
+import io.activation.template.MessageRenderer;
+import io.activation.template.RenderException;
+import io.activation.template.RenderRequest;
+import io.activation.template.RenderedMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends a list of deliveries of one channel: each chunk (up to the sender's {@code maxBatch}) is rendered, waits for
+ * the rate limit, is claimed (committed), handed to the sender and its outcome queued; the calling thread marks the
+ * outcomes in batches as they come in, and returns when every chunk is marked. Provider calls of a channel run on its
+ * pool, at most {@code concurrency} at once across all callers (Kafka consumers and the retry poller).
+ *
+ * <p>A sender that throws an {@link Error} (the process is in trouble: out of memory, or a test's simulated crash)
+ * halts the channel: nothing more is claimed by this runtime (answers already in are marked), and the rows it held
+ * stay in {@code sending} until the next start finds them in doubt. Claims go through a {@link ClaimBatcher}.
+ */
+final class SendWorker {
+
+    private static final Logger log = LoggerFactory.getLogger(SendWorker.class);
+    private static final int MARK_BATCH = 200;
+
+    /** Thrown to the caller when the channel halted: its records must not be committed. */
+    static final class HaltedException extends RuntimeException {
+        HaltedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private record Chunk(List<PendingDelivery> deliveries) {}
+
+    /**
+     * What a chunk's task hands back: outcomes to mark, the error that halted the channel, or the failure that kept
+     * it from the provider (the claim's database call).
+     */
+    private record Done(List<Outcome> outcomes, Error halt, RuntimeException failure) {}
+
+    private final ChannelSender sender;
+    private final MessageRenderer renderer;
+    private final DeliveryLedger ledger;
+    private final DeliveryLedger.Channel channel;
+    private final ExecutorService pool;
+    private final Semaphore permits;
+    private final TokenBucket rate;
+    private final ClaimBatcher claims;
+    private volatile Error halted;
+
+    SendWorker(ChannelSender sender, MessageRenderer renderer, DeliveryLedger ledger, DeliveryLedger.Channel channel,
+            ExecutorService pool, int concurrency, TokenBucket rate) {
+        this.sender = sender;
+        this.renderer = renderer;
+        this.ledger = ledger;
+        this.channel = channel;
+        this.pool = pool;
+        this.permits = new Semaphore(concurrency);
+        this.rate = rate;
+        this.claims = new ClaimBatcher(ledger::claim, channel.name());
+    }
+
+    /** Stops the claim thread (the runtime is closed for good). */
+    void close() {
+        claims.close();
+    }
+
+    boolean halted() {
+        return halted != null;
+    }
+
+    /** Clears a halt (the runtime starts again; the rows it left are swept as in doubt first). */
+    void resume() {
+        halted = null;
+    }
+
+    /**
+     * Sends the deliveries among {@code ids} that are still waiting; {@code leased}: they come from the retry poller.
+     * Answers how many were claimed. Throws {@link HaltedException} when the channel halted meanwhile.
+     */
+    int send(List<Long> ids, boolean leased) throws InterruptedException {
+        checkHalted();
+        List<PendingDelivery> waiting = ledger.load(channel.name(), ids);
+        if (waiting.isEmpty()) {
+            return 0;
+        }
+        int batch = Math.max(1, sender.maxBatch());
+        List<Chunk> chunks = new ArrayList<>();
+        for (int i = 0; i < waiting.size(); i += batch) {
+            chunks.add(new Chunk(waiting.subList(i, Math.min(waiting.size(), i + batch))));
+        }
+        BlockingQueue<Done> done = new LinkedBlockingQueue<>();
+        int next = 0;
+        int outstanding = 0;
+        int claimed = 0;
+        List<Outcome> toMark = new ArrayList<>();
+        RuntimeException failure = null;
+        while (true) {
+            List<Done> ready = new ArrayList<>();
+            done.drainTo(ready);
+            if (ready.isEmpty() && (next == chunks.size() || halted()) && outstanding > 0) {
+                Done one = done.poll(50, TimeUnit.MILLISECONDS);
+                if (one != null) {
+                    ready.add(one);
+                    done.drainTo(ready);
+                }
+            }
+            for (Done d : ready) {
+                outstanding--;
+                if (d.halt() != null) {
+                    halted = d.halt();
+                }
+                if (d.failure() != null && failure == null) {
+                    failure = d.failure();
+                }
+                toMark.addAll(d.outcomes());
+                claimed += d.outcomes().size();
+            }
+            if (!toMark.isEmpty()) {
+                mark(toMark);
+                toMark.clear();
+            }
+            if (next < chunks.size() && !halted()) {
+                if (permits.tryAcquire(ready.isEmpty() ? 20 : 0, TimeUnit.MILLISECONDS)) {
+                    Chunk chunk = chunks.get(next++);
+                    outstanding++;
+                    submit(chunk, leased, done);
+                }
+                continue;
+            }
+            if (outstanding == 0) {
+                break;
+            }
+        }
+        checkHalted();
+        if (failure != null) {
+            // Some deliveries never reached the provider and are still waiting: the caller must not consider them
+            // done (the consumer does not commit the poll and tries it again; the poller's lease runs out).
+            throw failure;
+        }
+        return claimed;
+    }
+
+    private void submit(Chunk chunk, boolean leased, BlockingQueue<Done> done) {
+        try {
+            pool.execute(() -> {
+                try {
+                    done.add(new Done(run(chunk, leased), null, null));
+                } catch (Error e) {
+                    log.error("The {} sender failed with an error; the channel halts (deliveries it held are in doubt"
+                            + " at the next start)", channel.name(), e);
+                    done.add(new Done(List.of(), e, null));
+                } catch (RuntimeException e) {
+                    // Not the provider call (that is caught in run): the claim failed, so nothing was sent; the
+                    // deliveries stay as they are and the record or the poller brings them back.
+                    log.warn("Sending a chunk of {} failed before the provider call: {}", channel.name(), e.toString());
+                    done.add(new Done(List.of(), null, e));
+                } finally {
+                    permits.release();
+                }
+            });
+        } catch (RuntimeException rejected) {
+            permits.release();
+            done.add(new Done(List.of(), null, rejected));
+        }
+    }
+
+    /** Render, rate limit, claim, send: the outcomes of the claimed deliveries of the chunk. */
+    private List<Outcome> run(Chunk chunk, boolean leased) {
+        if (halted()) {
+            return List.of();
+        }
+        Map<Long, PendingDelivery> byId = new LinkedHashMap<>();
+        Map<Long, Content> contents = new HashMap<>();
+        Map<Long, SendResult> renderFailures = new HashMap<>();
+        for (PendingDelivery d : chunk.deliveries()) {
+            byId.put(d.id(), d);
+            try {
+                RenderedMessage rendered = renderer.render(new RenderRequest(d.template(), d.channel(), d.contactId(),
+                        d.id(), d.messageKey(), d.context()));
+                contents.put(d.id(), new Content(rendered.parts(), rendered.data()));
+            } catch (RenderException e) {
+                renderFailures.put(d.id(), new SendResult.Rejected("template " + d.template() + " could not be"
+                        + " rendered" + (e.field() == null ? "" : " (" + e.field() + ")") + ": " + e.getMessage(),
+                        SendResult.Failure.OTHER));
+            } catch (RuntimeException e) {
+                renderFailures.put(d.id(), new SendResult.Retry("rendering failed: " + e, null));
+            }
+        }
+        int toSend = chunk.deliveries().size() - renderFailures.size();
+        if (toSend > 0) {
+            try {
+                rate.acquire(toSend);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return List.of();
+            }
+        }
+        if (halted()) {
+            return List.of();
+        }
+        Map<Long, Integer> attempts = claims.claim(new ArrayList<>(byId.keySet()), leased);
+        List<Outcome> outcomes = new ArrayList<>(attempts.size());
+        List<OutboundMessage> messages = new ArrayList<>();
+        List<PendingDelivery> sent = new ArrayList<>();
+        attempts.forEach((id, attempt) -> {
+            PendingDelivery d = byId.get(id);
+            SendResult failure = renderFailures.get(id);
+            if (failure != null) {
+                outcomes.add(Outcome.of(d, attempt, failure));
+            } else {
+                Map<String, String> metadata = new HashMap<>();
+                metadata.put("requestId", Long.toString(d.requestId()));
+                metadata.put("template", d.template());
+                metadata.put("purpose", d.purpose());
+                if (d.scenarioId() != null) {
+                    metadata.put("scenarioId", d.scenarioId().toString());
+                }
+                if (d.stepId() != null) {
+                    metadata.put("stepId", d.stepId());
+                }
+                messages.add(new OutboundMessage(d.messageKey(), d.id(), d.contactId(), d.channel(),
+                        new Recipient(d.address(), d.displayName(), d.attributes()), contents.get(id), attempt,
+                        d.requestedAt(), metadata));
+                sent.add(d);
+            }
+        });
+        if (messages.isEmpty()) {
+            return outcomes;
+        }
+        List<SendResult> results;
+        try {
+            results = messages.size() == 1 ? List.of(sender.send(messages.get(0))) : sender.sendAll(messages);
+        } catch (RuntimeException e) {
+            for (int i = 0; i < sent.size(); i++) {
+                outcomes.add(Outcome.unknown(sent.get(i), messages.get(i).attempt(), e));
+            }
+            return outcomes;
+        }
+        for (int i = 0; i < sent.size(); i++) {
+            SendResult r = results != null && i < results.size() ? results.get(i) : null;
+            if (r == null) {
+                outcomes.add(Outcome.unknown(sent.get(i), messages.get(i).attempt(),
+                        new IllegalStateException("the sender answered no result for this message")));
+            } else {
+                outcomes.add(Outcome.of(sent.get(i), messages.get(i).attempt(), r));
+            }
+        }
+        return outcomes;
+    }
+
+    /** Marks in batches; a batch that fails is marked one by one, so one bad row does not hold the others. */
+    private void mark(List<Outcome> outcomes) {
+        for (int i = 0; i < outcomes.size(); i += MARK_BATCH) {
+            List<Outcome> part = outcomes.subList(i, Math.min(outcomes.size(), i + MARK_BATCH));
+            try {
+                ledger.mark(channel, part);
+            } catch (RuntimeException e) {
+                log.warn("Marking {} {} deliveries failed, marking them one by one: {}", part.size(), channel.name(),
+                        e.toString());
+                for (Outcome o : part) {
+                    markAlone(o);
+                }
+            }
+        }
+    }
+
+    private void markAlone(Outcome o) {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                ledger.mark(channel, List.of(o));
+                return;
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        // The row stays in sending: the next start of the channel finds it in doubt, which is what it is.
+        log.error("Could not mark delivery {} ({}); it stays claimed and will be in doubt", o.delivery().id(),
+                o.delivery().messageKey(), last);
+    }
+
+    private void checkHalted() {
+        Error e = halted;
+        if (e != null) {
+            throw new HaltedException("the " + channel.name() + " sender halted", e);
+        }
+    }
+}

@@ -1,0 +1,274 @@
+package io.activation.benchmark;
+
+import com.sun.net.httpserver.HttpServer;
+import io.activation.delivery.send.SenderProperties;
+import io.activation.delivery.send.SenderRuntime;
+import io.activation.delivery.send.SenderRuntimes;
+import io.activation.delivery.spi.ChannelSender;
+import io.activation.delivery.spi.OutboundMessage;
+import io.activation.delivery.spi.SendResult;
+import io.activation.template.RenderedMessage;
+import io.activation.web.ActivationApplication;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
+
+/**
+ * The sender benchmark of {@code docs/benchmarks.md}: HTTP-provider sends per second through the sender runtime
+ * (ledger claim, render, provider call, mark with decision and event) against a local HTTP stub that answers after
+ * {@code bench.latencyMillis} (50 ms: a provider's API across the internet). Starts the application (embedded
+ * PostgreSQL and Kafka, ephemeral, roles api), writes {@code bench.messages} queued deliveries in SQL in the shape
+ * arbitration writes them, publishes their dispatched records, then starts a runtime for an HTTP sender (JDK
+ * {@code HttpClient}, one blocking call per provider-call thread) and times the drain. A warm-up round of
+ * {@code bench.warmupMessages} runs first. Never part of the test suite.
+ */
+public final class SenderBenchmark {
+
+    private static final String TOPIC = "activation.messages.bench";
+
+    private final int messages = Integer.getInteger("bench.messages", 30_000);
+    private final int warmupMessages = Integer.getInteger("bench.warmupMessages", 5_000);
+    private final int latencyMillis = Integer.getInteger("bench.latencyMillis", 50);
+    private final int concurrency = Integer.getInteger("bench.concurrency", 192);
+    private final Path output = Path.of(System.getProperty("bench.output", "target/benchmark/sender-results.md"));
+    private final List<String> report = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        new SenderBenchmark().run();
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        long started = System.nanoTime();
+        ConfigurableApplicationContext context = new SpringApplication(ActivationApplication.class).run(
+                "--server.port=0", "--activation.embedded.ephemeral=true", "--activation.demo.enabled=false",
+                "--activation.roles=api", "--logging.level.org.apache.kafka=WARN", "--logging.level.kafka=WARN",
+                "--logging.level.state.change.logger=WARN");
+        Environment env = context.getEnvironment();
+        Connection db = DriverManager.getConnection(env.getRequiredProperty("spring.datasource.url"),
+                env.getProperty("spring.datasource.username"), env.getProperty("spring.datasource.password"));
+        long postmaster = MachineStats.postmasterPid(db, w -> log("%s", w));
+        String bootstrap = env.getRequiredProperty("spring.kafka.bootstrap-servers");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 6, (short) 1), new NewTopic(TOPIC + ".dlt", 1,
+                    (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        log("Application up after %.1f s", (System.nanoTime() - started) / 1e9);
+
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+        AtomicLong stubCalls = new AtomicLong();
+        stub.setExecutor(Executors.newFixedThreadPool(concurrency + 64));
+        stub.createContext("/messages", exchange -> {
+            try (InputStream in = exchange.getRequestBody()) {
+                in.readAllBytes();
+            }
+            try {
+                Thread.sleep(latencyMillis); // the provider's latency
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = ("{\"sid\":\"SM" + stubCalls.incrementAndGet() + "\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(201, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        stub.start();
+        URI endpoint = URI.create("http://127.0.0.1:" + stub.getAddress().getPort() + "/messages");
+        HttpSender sender = new HttpSender(endpoint);
+
+        SenderRuntimes runtimes = context.getBean(SenderRuntimes.class);
+        long contact;
+        try (Statement s = db.createStatement()) {
+            ResultSet rs = s.executeQuery("insert into contacts (external_id, phone, first_name, created_at,"
+                    + " updated_at) values ('bench-sms', '+31612345678', 'Ada', now(), now()) returning id");
+            rs.next();
+            contact = rs.getLong(1);
+        }
+
+        report.add("# Sender benchmark\n");
+        report.add("- Date: " + Instant.now());
+        report.add("- Machine: " + MachineStats.cores() + " cores (" + MachineStats.cpuModel() + "), "
+                + MachineStats.memory() + ", load average at start " + MachineStats.loadAverage());
+        report.add("- Stub latency " + latencyMillis + " ms; provider calls in flight per channel " + concurrency
+                + "; sender: JDK HttpClient, HTTP/1.1, one blocking call per provider-call thread");
+        report.add("");
+        report.add("| round | messages | first claim to last mark | sends/s | middle 80 % sends/s | CPU busy | JVM |"
+                + " PostgreSQL | other | stub calls |");
+        report.add("|---|---|---|---|---|---|---|---|---|---|");
+
+        round(db, bootstrap, runtimes, sender, contact, "warm-up", warmupMessages, postmaster, stubCalls);
+        round(db, bootstrap, runtimes, sender, contact, "measured", messages, postmaster, stubCalls);
+
+        Files.createDirectories(output.toAbsolutePath().getParent());
+        Files.writeString(output, String.join("\n", report) + "\n");
+        log("Report written to %s", output.toAbsolutePath());
+        report.forEach(line -> System.out.println(line));
+        stub.stop(0);
+        context.close();
+    }
+
+    private void round(Connection db, String bootstrap, SenderRuntimes runtimes, HttpSender sender, long contact,
+            String name, int n, long postmaster, AtomicLong stubCalls) throws Exception {
+        String prefix = "bench-" + name + "-" + System.nanoTime();
+        long firstId;
+        try (Statement s = db.createStatement()) {
+            s.execute("""
+                    insert into message_requests (dedupe_key, contact_id, channels, priority, status, created_at,
+                        confirm_within)
+                    select '%1$s-' || g, %2$d, '[{"channel":"bench","template":"t"}]', 5, 'dispatched', now(),
+                        interval '1 day'
+                    from generate_series(1, %3$d) g""".formatted(prefix, contact, n));
+            s.execute("""
+                    insert into deliveries (request_id, contact_id, channel, template, message_key, address, purpose,
+                        priority, status, created_at, updated_at)
+                    select r.id, r.contact_id, 'bench', 't', r.dedupe_key || ':bench', '+31612345678', 'marketing', 5,
+                        'queued', now(), now()
+                    from message_requests r where r.dedupe_key like '%1$s-%%'""".formatted(prefix));
+            ResultSet rs = s.executeQuery("select min(id) from deliveries where message_key like '" + prefix
+                    + "-%'");
+            rs.next();
+            firstId = rs.getLong(1);
+        }
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            for (int i = 0; i < n; i++) {
+                long id = firstId + i;
+                producer.send(new ProducerRecord<>(TOPIC, Long.toString(id), """
+                        {"specversion":"1.0","id":"%1$s-%2$d","source":"/activation/bench",\
+                        "type":"io.activation.message.dispatched","data":{"deliveryId":%2$d,\
+                        "messageKey":"k","requestId":0,"contactId":%3$d,"channel":"bench","template":"t",\
+                        "address":"+31612345678"}}""".formatted(prefix, id, contact)));
+            }
+            producer.flush();
+        }
+        long before = stubCalls.get();
+        MachineStats.Sample a = MachineStats.sample(postmaster);
+        SenderRuntime runtime = runtimes.builder(sender).topic(TOPIC).consumerGroup("bench-" + name)
+                .renderer(request -> new RenderedMessage(Map.of("text", "Hello Ada, your cart misses you ("
+                        + request.messageKey() + ")"), Map.of()))
+                .limits(new SenderProperties.ChannelLimits(0, concurrency, SenderProperties.InDoubt.HOLD)).build();
+        long t0 = System.nanoTime();
+        runtime.start();
+        long at10 = 0;
+        long at90 = 0;
+        long sent = 0;
+        long deadline = t0 + TimeUnit.MINUTES.toNanos(20);
+        while (sent < n && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(
+                    "select count(*) from deliveries where status = 'sent' and message_key like '" + prefix + "-%'")) {
+                rs.next();
+                sent = rs.getLong(1);
+            }
+            if (at10 == 0 && sent >= n / 10) {
+                at10 = System.nanoTime();
+            }
+            if (at90 == 0 && sent >= n * 9L / 10) {
+                at90 = System.nanoTime();
+            }
+        }
+        MachineStats.Sample b = MachineStats.sample(postmaster);
+        runtime.close();
+        Duration span;
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("select min(claimed_at),"
+                + " max(updated_at), count(*) filter (where status <> 'sent') from deliveries where message_key like '"
+                + prefix + "-%'")) {
+            rs.next();
+            span = Duration.between(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant());
+            if (rs.getLong(3) > 0) {
+                log("%d deliveries of round %s were not sent", rs.getLong(3), name);
+            }
+        }
+        MachineStats.Usage u = MachineStats.between(a, b);
+        double rate = n / (span.toMillis() / 1000.0);
+        double middle = at90 > at10 ? (n * 0.8) / ((at90 - at10) / 1e9) : Double.NaN;
+        report.add(String.format("| %s | %,d | %.1f s | %,.0f | %,.0f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %,d |",
+                name, n, span.toMillis() / 1000.0, rate, middle, u.busy() * 100, u.jvm() * 100, u.postgres() * 100,
+                u.other() * 100, stubCalls.get() - before));
+        log("Round %s: %d sent in %s (%.0f/s, middle 80 %%: %.0f/s)", name, sent, span, rate, middle);
+    }
+
+    /** A provider over HTTP: 2xx accepted, 429 and 5xx retry (with Retry-After), other 4xx rejected. */
+    static final class HttpSender implements ChannelSender {
+        private final URI endpoint;
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+
+        HttpSender(URI endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        @Override
+        public String channel() {
+            return "bench";
+        }
+
+        @Override
+        public SendResult send(OutboundMessage message) {
+            String body = "{\"to\":\"" + message.recipient().address() + "\",\"body\":\""
+                    + message.content().part("text") + "\"}";
+            HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json").header("Idempotency-Key", message.messageKey())
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                int status = response.statusCode();
+                if (status / 100 == 2) {
+                    String text = response.body();
+                    int at = text.indexOf("\"sid\":\"");
+                    return new SendResult.Accepted(at < 0 ? null : text.substring(at + 7, text.indexOf('"', at + 7)));
+                }
+                if (status == 429 || status >= 500) {
+                    Duration after = response.headers().firstValue("Retry-After").map(v -> Duration.ofSeconds(
+                            Long.parseLong(v.trim()))).orElse(null);
+                    return new SendResult.Retry("HTTP " + status, after);
+                }
+                return new SendResult.Rejected("HTTP " + status, SendResult.Failure.OTHER);
+            } catch (IOException e) {
+                return new SendResult.Retry(e.toString(), null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new SendResult.Retry("interrupted", null);
+            }
+        }
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.printf("[sender-benchmark] " + format + "%n", args);
+    }
+}

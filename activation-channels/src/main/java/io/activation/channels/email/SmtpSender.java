@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  *       has an enhanced status code, only 5.1.x addressing failures and 5.2.1; see {@link #isHardBounce}); other
  *       5xx: {@link Failure#OTHER}; an address that is not an RFC 5322 address: {@link Failure#INVALID_ADDRESS}</li>
  *   <li>the whole message written but no reply to the final dot (timeout, connection lost): the server may have
- *       queued it, so it is not sent again: {@link SendResult.Accepted} with provider id
- *       {@code in-doubt:<Message-ID>} (at most once, RFC 1047's trade-off; a DSN or provider event still
+ *       queued it, so it is not sent again: {@link SendResult.InDoubt} with the
+ *       Message-ID as provider id (at most once, RFC 1047's trade-off; a DSN or provider event still
  *       reports the outcome later, matched by the message key the Message-ID carries)</li>
  * </ul>
  */
@@ -59,8 +59,6 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
 
     public static final String CHANNEL = "email";
     public static final String MESSAGE_KEY_HEADER = "X-Activation-Message-Key";
-    /** Provider id prefix of a message whose acceptance the server never confirmed. */
-    public static final String IN_DOUBT = "in-doubt:";
 
     private static final Logger log = LoggerFactory.getLogger(SmtpSender.class);
     private static final Set<Integer> HARD_BOUNCE_CODES = Set.of(550, 551, 553);
@@ -261,7 +259,8 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
         if (written) {
             log.warn("No reply from the SMTP server to the end of DATA for {} ({}): the server may have queued it; "
                     + "not sent again, recorded as in doubt", messageId, describe(e));
-            return new SendResult.Accepted(IN_DOUBT + MessageIds.bare(messageId));
+            return new SendResult.InDoubt("no reply from the SMTP server to the end of DATA (" + describe(e)
+                    + ")", MessageIds.bare(messageId));
         }
         return null;
     }

@@ -284,6 +284,13 @@ final class DeliveryLedger {
             return;
         }
         SendResult result = o.result();
+        if (result instanceof SendResult.InDoubt doubt) {
+            String reason = doubt.reason() + "; the provider may have accepted it, so it is not sent again";
+            if (update("status = 'in_doubt', last_error = ?, provider_id = ?", o, at, reason, doubt.providerId())) {
+                decision(d, "send", "in-doubt", reason, now);
+            }
+            return;
+        }
         if (result instanceof SendResult.Accepted accepted) {
             {
                 int n = jdbc.update("""

@@ -19,6 +19,18 @@ public sealed interface SendResult {
         }
     }
 
+    /**
+     * The provider may or may not have taken the message: the whole message was handed over but no answer came (an
+     * SMTP server silent after the end of DATA, a read timeout after an HTTP POST without idempotency key). The
+     * runtime marks the delivery in doubt and never sends it again by itself (at most once); a later delivery report
+     * (DSN, status callback) can still settle it.
+     */
+    record InDoubt(String reason, String providerId) implements SendResult {
+        public InDoubt {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
     /** A permanent failure: not retried on this channel; the runtime falls back to the next channel if any. */
     record Rejected(String reason, Failure failure) implements SendResult {
         public Rejected {

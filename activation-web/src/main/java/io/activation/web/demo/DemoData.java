@@ -1,5 +1,9 @@
 package io.activation.web.demo;
 
+import io.activation.consent.Channel;
+import io.activation.consent.ConsentChange;
+import io.activation.consent.ConsentStatus;
+import io.activation.consent.Consents;
 import io.activation.datamodel.AttributeSpec;
 import io.activation.datamodel.AttributeType;
 import io.activation.datamodel.DataModel;
@@ -15,7 +19,11 @@ import io.activation.template.Templates;
 import io.activation.platform.Role;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.springframework.jdbc.core.JdbcTemplate;
+import tools.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
@@ -47,10 +55,14 @@ class DemoData implements ApplicationRunner {
     private final Templates templates;
     private final Targeting targeting;
     private final Scenarios scenarios;
+    private final Consents consents;
+    private final JdbcTemplate jdbc;
     private final JsonMapper json = JsonMapper.builder().build();
 
     DemoData(DataModel dataModel, CsvImporter importer, Templates templates, Targeting targeting,
-            Scenarios scenarios) {
+            Scenarios scenarios, Consents consents, JdbcTemplate jdbc) {
+        this.consents = consents;
+        this.jdbc = jdbc;
         this.dataModel = dataModel;
         this.importer = importer;
         this.templates = templates;
@@ -87,15 +99,25 @@ class DemoData implements ApplicationRunner {
     /** Templates, two segments and an active abandoned-cart scenario, so the demo reacts to a cart at once. */
     private void defineMarketing() throws IOException {
         for (JsonNode t : resource("demo/marketing/templates.json")) {
+            Map<String, String> parts = new LinkedHashMap<>();
+            t.get("parts").properties().forEach(e -> parts.put(e.getKey(), e.getValue().stringValue()));
             templates.create(new Templates.TemplateInput(t.get("name").stringValue(), t.get("channel").stringValue(),
-                    t.get("subject").stringValue(), t.get("body").stringValue()));
+                    null, null, parts, null));
+        }
+        // Every demo customer opted in to marketing e-mail, so the demo's journeys really send (to the mail catcher).
+        ObjectNode proof = json.createObjectNode().put("note", "demo data: every demo customer opted in");
+        for (Long contact : jdbc.queryForList("select id from contacts where email is not null order by id",
+                Long.class)) {
+            consents.record(contact, new ConsentChange(Channel.EMAIL, "marketing", ConsentStatus.GRANTED, "demo data",
+                    proof), "demo");
         }
         for (JsonNode s : resource("demo/marketing/segments.json")) {
             targeting.create(s.get("name").stringValue(), s.get("description").stringValue(), s.get("rule"));
         }
         long scenario = scenarios.create(resource("demo/marketing/abandoned-cart.json")).id();
         scenarios.activate(scenario);
-        log.info("Demo data: 2 templates, 2 segments and the active scenario 'Abandoned cart'");
+        log.info("Demo data: 2 templates, 2 segments, marketing e-mail consent of every demo customer and the"
+                + " active scenario 'Abandoned cart'");
     }
 
     private JsonNode resource(String path) throws IOException {

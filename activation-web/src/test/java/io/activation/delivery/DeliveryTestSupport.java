@@ -1,13 +1,17 @@
 package io.activation.delivery;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.activation.testing.ApiTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -34,6 +38,38 @@ public abstract class DeliveryTestSupport extends ApiTest {
     protected DeliveryProperties deliveryProperties;
 
     private final List<Long> caps = new ArrayList<>();
+
+    private static volatile boolean templates;
+
+    /**
+     * The templates the requests name ({@code tpl-<channel>}), once per JVM: the application's real senders (e-mail
+     * to the mail catcher) render and send what arbitration dispatches, so a dispatched request stays dispatched
+     * instead of failing on a missing template.
+     */
+    @BeforeEach
+    void templates() {
+        if (templates) {
+            return;
+        }
+        synchronized (DeliveryTestSupport.class) {
+            if (templates) {
+                return;
+            }
+            Map<String, String> parts = Map.of(
+                    "email", "{\"subject\": \"Hello {{ contact.first_name }}\", \"html\": \"<p>Hello</p>\"}",
+                    "sms", "{\"text\": \"Hello\"}",
+                    "push", "{\"title\": \"Hello\", \"body\": \"Hello\"}",
+                    "print", "{\"letter\": \"<p>Hello</p>\"}",
+                    "webhook", "{\"body\": \"{}\"}",
+                    "wallet", "{\"passType\": \"loyalty\", \"description\": \"Card\"}");
+            parts.forEach((channel, json) -> {
+                Response r = post("/api/v1/templates", "{\"name\": \"tpl-" + channel + "\", \"channel\": \""
+                        + channel + "\", \"parts\": " + json + "}");
+                assertThat(r.status()).as(r.body()).isIn(201, 409);
+            });
+            templates = true;
+        }
+    }
 
     @AfterEach
     void removeSettings() {

@@ -28,7 +28,8 @@ class ArbitrationChecksTest extends DeliveryTestSupport {
 
         long transactional = request(contact, List.of("email"), transactional());
         awaitStatus(transactional, "dispatched");
-        assertThat(steps(transactional)).containsExactly("consent/email/passed", "suppression/email/passed",
+        // Arbitration's part of the trail; the application's e-mail sender may already have added "send/email/sent".
+        assertThat(steps(transactional)).startsWith("consent/email/passed", "suppression/email/passed",
                 "address/email/passed", "cap/email/passed", "channel/email/chosen");
         assertThat(reasons(transactional).get(0)).isEqualTo("transactional: needs no marketing consent");
 
@@ -67,7 +68,8 @@ class ArbitrationChecksTest extends DeliveryTestSupport {
             String dedupe = jdbc.queryForObject("select dedupe_key from message_requests where id = ?", String.class,
                     id);
             JsonNode delivery = trail(id).get("deliveries").get(0);
-            assertThat(delivery.get("status").stringValue()).isEqualTo("queued");
+            // Queued by arbitration; the application's e-mail sender (mail catcher) may have taken it since.
+            assertThat(delivery.get("status").stringValue()).isIn("queued", "sending", "sent");
             assertThat(delivery.get("messageKey").stringValue()).isEqualTo(dedupe + ":email");
             assertThat(delivery.get("address").stringValue()).isEqualTo(who + "@example.com");
 

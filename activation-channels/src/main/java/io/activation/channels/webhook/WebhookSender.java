@@ -1,5 +1,6 @@
 package io.activation.channels.webhook;
 
+import io.activation.channels.RetryAfter;
 import io.activation.delivery.spi.ChannelSender;
 import io.activation.delivery.spi.Content;
 import io.activation.delivery.spi.OutboundMessage;
@@ -16,9 +17,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Objects;
 
 /**
@@ -117,22 +115,7 @@ public final class WebhookSender implements ChannelSender {
 
     /** {@code Retry-After} as seconds or an HTTP date; null when absent or unreadable. */
     Duration retryAfter(String value) {
-        if (value == null || value.isBlank()) {
-            return null;
-        }
-        String v = value.trim();
-        try {
-            long seconds = Long.parseLong(v);
-            return seconds < 0 ? null : Duration.ofSeconds(seconds);
-        } catch (NumberFormatException notSeconds) {
-            try {
-                Duration d = Duration.between(clock.instant(),
-                        ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (DateTimeParseException notADate) {
-                return null;
-            }
-        }
+        return RetryAfter.parse(value, clock);
     }
 
     private static String abbreviated(String body) {

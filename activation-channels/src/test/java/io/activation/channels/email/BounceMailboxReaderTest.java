@@ -1,5 +1,6 @@
 package io.activation.channels.email;
 
+import io.activation.channels.MutableTestClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.configuration.GreenMailConfiguration;

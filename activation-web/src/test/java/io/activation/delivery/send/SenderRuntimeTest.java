@@ -217,6 +217,31 @@ class SenderRuntimeTest extends SenderTestSupport {
         assertThat(sink.calls).extracting(OutboundMessage::deliveryId).containsExactly(id, marker);
         assertThat(status(id)).isEqualTo("in_doubt");
     }
+
+    @Test
+    void aProviderAnswerInDoubtIsMarkedInDoubtWithItsReasonAndNeverSentAgain() throws Exception {
+        String channel = channel();
+        String topic = topic(channel);
+        Sink sink = new Sink(channel);
+        sink.answer = m -> new SendResult.InDoubt("no reply from the SMTP server to the end of DATA", "mid-1");
+        long id = queued(channel);
+        SenderRuntime runtime = start(runtime(sink, topic));
+        dispatch(topic, id);
+        awaitStatus(id, "in_doubt");
+        assertThat(row(id).get("provider_id")).isEqualTo("mid-1");
+        assertDecision(decisions(id), "in-doubt", "no reply from the SMTP server to the end of DATA");
+        // Neither a second record nor the retry poller sends it again.
+        sink.answer = m -> new SendResult.Accepted("again");
+        dispatch(topic, id);
+        clock.advance(Duration.ofDays(1));
+        assertThat(runtime.pollRetriesOnce()).isZero();
+        long marker = queued(channel);
+        dispatch(topic, marker);
+        awaitStatus(marker, "sent");
+        assertThat(sink.calls).extracting(OutboundMessage::deliveryId).containsExactly(id, marker);
+        assertThat(status(id)).isEqualTo("in_doubt");
+    }
+
     @Test
     void rendersWithTheApplicationsTemplatesAndATemplateErrorFailsTheDelivery() {
         // The renderer of the application (the template catalogue, sandboxed Liquid), not a test's own.

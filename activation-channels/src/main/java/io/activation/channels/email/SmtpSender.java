@@ -191,7 +191,7 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
     }
 
     private SendResult deliver(MimeMessage mime, InternetAddress to, String messageId, AtomicBoolean written) {
-        for (int attempt = 1; ; attempt++) {
+        while (true) {
             SmtpConnectionPool.Connection connection;
             try {
                 connection = pool.borrow(settings.poolWait());
@@ -223,8 +223,10 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
                 SendResult result = outcome(e, written.get(), messageId);
                 if (result == null) {
                     // No reply before the whole message was written: nothing was taken. A connection reused from
-                    // the pool may simply have been dropped by the server meanwhile: one more try on a fresh one.
-                    if (reused && attempt == 1) {
+                    // the pool may simply have been dropped by the server meanwhile (idle timeout): it is discarded
+                    // and the next one tried, until a freshly opened connection fails (each pass discards one, so
+                    // this ends within the pool's size).
+                    if (reused) {
                         log.debug("Pooled SMTP connection failed before DATA ({}); reconnecting", describe(e));
                         continue;
                     }

@@ -16,6 +16,8 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.http.MediaType;
+import org.springframework.transaction.annotation.Isolation;
+import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -60,7 +62,8 @@ class MessageRequestController {
                     + " fallback, send, status; outcome; channel; reason; at) and each delivery with its status.")
     @GetMapping(path = "/api/v1/message-requests/{id}/decisions", produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.READ)
-    ObjectNode decisions(@PathVariable long id) {
+    @Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
+    public ObjectNode decisions(@PathVariable long id) {
         MessageRequest r = requests.find(id).orElseThrow(() -> new NotFoundException("id",
                 "There is no message request " + id));
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
@@ -89,7 +92,8 @@ class MessageRequestController {
                     + " reason) and its deliveries; GET /api/v1/message-requests/{id}/decisions has the whole trail.")
     @GetMapping(path = "/api/v1/contacts/{externalId}/messages", produces = MediaType.APPLICATION_JSON_VALUE)
     @RequiresScope(Scope.READ)
-    ObjectNode messages(@PathVariable String externalId, @RequestParam(defaultValue = "100") int limit) {
+    @Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
+    public ObjectNode messages(@PathVariable String externalId, @RequestParam(defaultValue = "100") int limit) {
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
         var items = answer.putArray("items");
         for (MessageRequest r : requests.ofContact(contactId(externalId), limit(limit))) {

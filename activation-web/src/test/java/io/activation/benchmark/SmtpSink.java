@@ -10,18 +10,24 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The benchmark's SMTP sink: accepts every message on 127.0.0.1 (dynamic port) and counts it, doing nothing else, so
  * what is measured is the client. One thread per connection; replies are written as soon as each command line is read
- * (no pipelining needed by Jakarta Mail).
+ * (no pipelining needed by Jakarta Mail). It also remembers the {@code X-Activation-Message-Key} header of every
+ * message that has one (the e-mail channel sets it), and counts a key seen twice as a duplicate.
  */
 final class SmtpSink implements AutoCloseable {
 
     private final ServerSocket server;
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
+    private final Set<String> keys = ConcurrentHashMap.newKeySet();
+    private final AtomicLong duplicates = new AtomicLong();
+    private static final String KEY_HEADER = "X-Activation-Message-Key:";
 
     SmtpSink() {
         try {
@@ -58,6 +64,16 @@ final class SmtpSink implements AutoCloseable {
         return connections.get();
     }
 
+    /** The distinct message keys received so far (live view). */
+    Set<String> keys() {
+        return keys;
+    }
+
+    /** Messages whose key had been received before. */
+    long duplicates() {
+        return duplicates.get();
+    }
+
     private void serve(Socket socket) {
         try (socket) {
             socket.setTcpNoDelay(true);
@@ -73,8 +89,16 @@ final class SmtpSink implements AutoCloseable {
                     case "DATA" -> {
                         reply(out, "354 go ahead");
                         String l;
+                        boolean headers = true;
                         while ((l = in.readLine()) != null && !l.equals(".")) {
-                            // discard
+                            if (headers) {
+                                if (l.isEmpty()) {
+                                    headers = false;
+                                } else if (l.regionMatches(true, 0, KEY_HEADER, 0, KEY_HEADER.length())
+                                        && !keys.add(l.substring(KEY_HEADER.length()).trim())) {
+                                    duplicates.incrementAndGet();
+                                }
+                            }
                         }
                         reply(out, "250 2.0.0 Ok: queued as S" + messages.incrementAndGet());
                     }

@@ -83,8 +83,16 @@ final class EmailPipeline implements EmailBenchmark.Phase {
     public void prepare(SmtpSink sink, int messages) throws Exception {
         if (context == null) {
             long t = System.nanoTime();
-            context = IngestBenchmark.startApplication("--spring.mail.host=127.0.0.1",
-                    "--spring.mail.port=" + sink.port());
+            List<String> arguments = new ArrayList<>(List.of("--spring.mail.host=127.0.0.1",
+                    "--spring.mail.port=" + sink.port()));
+            for (String extra : System.getProperty("bench.pipelineArgs", "").split(",")) {
+                if (!extra.isBlank()) {
+                    arguments.add(extra.trim());
+                }
+            }
+            notes.add("pipeline application arguments besides the benchmarks' usual ones (ephemeral embedded"
+                    + " services, demo off, Kafka logging at WARN): " + arguments);
+            context = IngestBenchmark.startApplication(arguments.toArray(String[]::new));
             Environment env = context.getEnvironment();
             sql = DriverManager.getConnection(env.getRequiredProperty("spring.datasource.url"),
                     env.getProperty("spring.datasource.username"), env.getProperty("spring.datasource.password"));
@@ -196,7 +204,7 @@ final class EmailPipeline implements EmailBenchmark.Phase {
         if (requested != messages) {
             throw new IllegalStateException("wrote " + requested + " of " + messages + " requests");
         }
-        long deadline = System.nanoTime() + Math.max(120, messages / 50) * 1_000_000_000L;
+        long deadline = System.nanoTime() + Math.max(300, messages / 20) * 1_000_000_000L;
         long lastLog = System.nanoTime();
         long received = 0;
         while ((received = sink.messages() - sinkBefore) < messages) {
@@ -205,9 +213,15 @@ final class EmailPipeline implements EmailBenchmark.Phase {
                         + messages + " after the deadline; deliveries by status: " + statuses(prefix));
             }
             if (System.nanoTime() - lastLog > 10_000_000_000L) {
-                log("pipeline round %d: %d of %d at the sink after %.0f s", round, received, messages,
-                        seconds(started));
+                String now = statuses(prefix);
+                log("pipeline round %d: %d of %d at the sink after %.0f s; deliveries by status: %s", round,
+                        received, messages, seconds(started), now);
                 lastLog = System.nanoTime();
+                if (!now.contains("queued") && !now.contains("sending") && !now.contains("retrying")
+                        && !now.equals("sent=" + received) && now.contains("sent=" + received)) {
+                    throw new IllegalStateException("pipeline round " + round + ": " + now + "; not sent: "
+                            + unsent(prefix));
+                }
             }
             Thread.sleep(10);
         }
@@ -233,10 +247,12 @@ final class EmailPipeline implements EmailBenchmark.Phase {
         log("%s", check);
         notes.add(check);
         if (keys != messages || sink.duplicates() != 0 || !statuses.equals("sent=" + messages)) {
-            throw new IllegalStateException("loss or duplicates: " + check);
+            throw new IllegalStateException("loss or duplicates: " + check + "; not sent: " + unsent(prefix));
         }
+        String stages = stages(prefix);
+        log("%s", stages);
         if (measured) {
-            notes.add(stages(prefix));
+            notes.add(stages);
         }
         return keys;
     }
@@ -287,6 +303,24 @@ final class EmailPipeline implements EmailBenchmark.Phase {
             }
         }
         return sb.isEmpty() ? "none" : sb.toString();
+    }
+
+    /** A few deliveries not sent, with their error and the request's decision trail. */
+    private String unsent(String prefix) throws SQLException {
+        StringBuilder sb = new StringBuilder();
+        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery("""
+                select d.message_key, d.status, d.attempts, d.last_error,
+                       (select string_agg(x.stage || ' ' || x.outcome || ': ' || x.reason, ' | ' order by x.id)
+                        from delivery_decisions x where x.request_id = d.request_id)
+                from deliveries d where d.message_key like '%s%%' and d.status <> 'sent' limit 5""".formatted(
+                prefix))) {
+            while (rs.next()) {
+                sb.append("\n  ").append(rs.getString(1)).append(' ').append(rs.getString(2)).append(" attempts ")
+                        .append(rs.getInt(3)).append(": ").append(rs.getString(4)).append("; trail: ")
+                        .append(rs.getString(5));
+            }
+        }
+        return sb.toString();
     }
 
     private void execute(String statement) throws SQLException {

@@ -120,14 +120,17 @@ public final class EmailBenchmark {
                 long accepted = phase.run(sink, messages, threads);
                 MachineStats.Sample b = MachineStats.sample(postmaster);
                 MachineStats.Usage usage = MachineStats.between(a, b);
-                if (sink.messages() - before != messages || accepted != messages) {
+                // The pipeline reports the e-mails that reached the sink (a delivery the ledger marked failed is
+                // reported apart); raw and sender must get every message through.
+                if (sink.messages() - before != accepted || (phase != pipeline && accepted != messages)) {
                     throw new IllegalStateException(name + ": the sink counted " + (sink.messages() - before)
                             + " and the client " + accepted + " of " + messages);
                 }
-                Result r = new Result(name, messages, usage.seconds(), usage, sink.connections() - connectionsBefore);
+                double seconds = phase == pipeline ? pipeline.lastSeconds() : usage.seconds();
+                Result r = new Result(name, accepted, seconds, usage, sink.connections() - connectionsBefore);
                 results.add(r);
                 System.out.printf(Locale.ROOT, "[email-bench] %s: %d messages in %.2f s = %.0f/s (CPU busy %.0f%%, "
-                        + "JVM %.0f%%, PostgreSQL %.0f%%), %d new connections%n", name, messages, r.seconds(),
+                        + "JVM %.0f%%, PostgreSQL %.0f%%), %d new connections%n", name, accepted, r.seconds(),
                         r.rate(), usage.busy() * 100, usage.jvm() * 100, usage.postgres() * 100, r.connections());
             }
         } finally {

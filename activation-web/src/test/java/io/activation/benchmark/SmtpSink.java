@@ -27,6 +27,12 @@ final class SmtpSink implements AutoCloseable {
     private final AtomicLong connections = new AtomicLong();
     private final Set<String> keys = ConcurrentHashMap.newKeySet();
     private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong crossed = new AtomicLong();
+    private final java.util.Queue<String> crossedSamples = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The pipeline's recipients are c<round>-<n>@..., its subjects start with Ada<n>: both name the contact. */
+    private static final java.util.regex.Pattern TO_NUMBER = java.util.regex.Pattern.compile("c\\d+-(\\d+)@");
+    private static final java.util.regex.Pattern SUBJECT_NUMBER = java.util.regex.Pattern.compile(
+            "^Subject: Ada(\\d+),");
     private static final String KEY_HEADER = "X-Activation-Message-Key:";
 
     SmtpSink() {
@@ -69,6 +75,19 @@ final class SmtpSink implements AutoCloseable {
         return keys;
     }
 
+    /**
+     * Messages whose subject was rendered for another contact than the one it was sent to (the recipient's number
+     * differs from the one in the subject); only for messages that carry both.
+     */
+    long crossed() {
+        return crossed.get();
+    }
+
+    /** Up to ten examples of {@link #crossed()} messages: key, To and Subject. */
+    java.util.List<String> crossedSamples() {
+        return java.util.List.copyOf(crossedSamples);
+    }
+
     /** Messages whose key had been received before. */
     long duplicates() {
         return duplicates.get();
@@ -90,13 +109,31 @@ final class SmtpSink implements AutoCloseable {
                         reply(out, "354 go ahead");
                         String l;
                         boolean headers = true;
+                        String key = null;
+                        String to = null;
+                        String subject = null;
                         while ((l = in.readLine()) != null && !l.equals(".")) {
                             if (headers) {
                                 if (l.isEmpty()) {
                                     headers = false;
-                                } else if (l.regionMatches(true, 0, KEY_HEADER, 0, KEY_HEADER.length())
-                                        && !keys.add(l.substring(KEY_HEADER.length()).trim())) {
-                                    duplicates.incrementAndGet();
+                                } else if (l.regionMatches(true, 0, KEY_HEADER, 0, KEY_HEADER.length())) {
+                                    key = l.substring(KEY_HEADER.length()).trim();
+                                    if (!keys.add(key)) {
+                                        duplicates.incrementAndGet();
+                                    }
+                                } else if (l.startsWith("To: ")) {
+                                    to = l;
+                                } else if (l.startsWith("Subject: ")) {
+                                    subject = l;
+                                }
+                            }
+                        }
+                        if (key != null && to != null && subject != null) {
+                            java.util.regex.Matcher t = TO_NUMBER.matcher(to);
+                            java.util.regex.Matcher u = SUBJECT_NUMBER.matcher(subject);
+                            if (t.find() && u.find() && !t.group(1).equals(u.group(1))) {
+                                if (crossed.incrementAndGet() <= 10) {
+                                    crossedSamples.add(key + " / " + to + " / " + subject);
                                 }
                             }
                         }

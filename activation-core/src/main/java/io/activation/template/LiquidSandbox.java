@@ -67,8 +67,13 @@ final class LiquidSandbox {
     private final int maxTemplate;
     private final int maxIterations;
     private final ExecutorService executor;
-    /** Parsed and vetted templates by source: the same template renders for thousands of contacts. */
-    private final java.util.concurrent.ConcurrentMap<String, Template> parsed =
+    /**
+     * Parsed and vetted templates by source, idle ones only: the same template renders for thousands of contacts,
+     * but a liqp {@code Template} keeps the context of the render in progress in a field, so one instance must never
+     * render for two contacts at once (it did: another contact's name in a subject). A render takes an idle parse
+     * or makes one, and gives it back when it finished normally.
+     */
+    private final java.util.concurrent.ConcurrentMap<String, java.util.Queue<Template>> parsed =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     LiquidSandbox(Duration timeout, int maxOutputChars, int maxTemplateChars, int maxIterations) {
@@ -152,20 +157,25 @@ final class LiquidSandbox {
         if (source == null || source.isEmpty()) {
             return source;
         }
-        Template template = parsed.get(source);
-        if (template == null) {
+        java.util.Queue<Template> idle = parsed.get(source);
+        if (idle == null) {
             List<FieldError> problems = check(field, source);
             if (!problems.isEmpty()) {
                 throw new RenderException(field, field + " " + problems.get(0).message());
             }
-            template = parser.parse(source);
             if (parsed.size() >= MAX_CACHED) {
                 parsed.clear();
             }
-            parsed.put(source, template);
+            idle = parsed.computeIfAbsent(source, s -> new java.util.concurrent.ConcurrentLinkedQueue<>());
+        }
+        Template template = idle.poll();
+        if (template == null) {
+            template = parser.parse(source);
         }
         try {
             String out = timed(template, context);
+            // Back to the idle ones only after a render that ended normally (a stopped one may still be running).
+            idle.offer(template);
             if (out.length() > maxOutput) {
                 throw new RenderException(field, field + " renders to more than " + maxOutput + " characters");
             }

@@ -101,7 +101,7 @@ final class DeliveryLedger {
      *
      * <p>The claim is a single statement, run on its own connection in auto-commit mode: PostgreSQL commits it
      * before answering, as a transaction around it would, without the transaction manager's begin and commit (a JPA
-     * session each time), which were a quarter of the claim's cost in the sender benchmark's profile. It must not be
+     * session each time), which were almost half of the claim's cost in the sender benchmark's profile. It must not be
      * called inside a transaction (it would join it and not be committed on return); the claim thread never is.
      */
     Map<Long, Integer> claim(Collection<Long> ids, boolean leased) {

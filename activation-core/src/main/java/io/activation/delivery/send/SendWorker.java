@@ -108,16 +108,42 @@ final class SendWorker {
         int outstanding = 0;
         int claimed = 0;
         List<Outcome> toMark = new ArrayList<>();
+        List<Done> ready = new ArrayList<>();
         RuntimeException failure = null;
         while (true) {
-            List<Done> ready = new ArrayList<>();
+            // Hand out every free permit first, then mark what came back meanwhile in one transaction: a mark takes
+            // milliseconds, so marking between single submissions left permits idle and made a transaction per
+            // message or two (the sender benchmark's profile). Answers arriving during a mark are marked together
+            // by the next one (group commit); an answer waits at most one mark before it is marked.
+            boolean submitted = false;
+            while (next < chunks.size() && !halted() && permits.tryAcquire()) {
+                outstanding++;
+                submit(chunks.get(next++), leased, done);
+                submitted = true;
+            }
+            ready.clear();
             done.drainTo(ready);
-            if (ready.isEmpty() && (next == chunks.size() || halted()) && outstanding > 0) {
-                Done one = done.poll(50, TimeUnit.MILLISECONDS);
-                if (one != null) {
-                    ready.add(one);
-                    done.drainTo(ready);
+            if (ready.isEmpty() && !submitted) {
+                boolean more = next < chunks.size() && !halted();
+                if (outstanding == 0) {
+                    if (!more) {
+                        mark(toMark);
+                        break;
+                    }
+                    // Other callers hold every permit: wait for one.
+                    if (permits.tryAcquire(20, TimeUnit.MILLISECONDS)) {
+                        outstanding++;
+                        submit(chunks.get(next++), leased, done);
+                    }
+                    continue;
                 }
+                // Our own answers free permits and wake us; another caller's may free one too (checked soon).
+                Done one = done.poll(more ? 5 : 50, TimeUnit.MILLISECONDS);
+                if (one == null) {
+                    continue;
+                }
+                ready.add(one);
+                done.drainTo(ready);
             }
             for (Done d : ready) {
                 outstanding--;
@@ -131,19 +157,11 @@ final class SendWorker {
                 claimed += d.outcomes().size();
             }
             if (!toMark.isEmpty()) {
+                if (next < chunks.size() && !halted() && permits.availablePermits() > 0) {
+                    continue; // permits came back with these answers: use them before marking
+                }
                 mark(toMark);
                 toMark.clear();
-            }
-            if (next < chunks.size() && !halted()) {
-                if (permits.tryAcquire(ready.isEmpty() ? 20 : 0, TimeUnit.MILLISECONDS)) {
-                    Chunk chunk = chunks.get(next++);
-                    outstanding++;
-                    submit(chunk, leased, done);
-                }
-                continue;
-            }
-            if (outstanding == 0) {
-                break;
             }
         }
         checkHalted();

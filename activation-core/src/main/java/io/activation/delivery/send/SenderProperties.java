@@ -48,6 +48,9 @@ public record SenderProperties(@DefaultValue @Valid Sending sending, Map<String,
      * @param pollRecords Kafka records per poll of a channel's consumer; offsets are committed once every
      *     delivery of a poll is marked
      * @param concurrency provider calls in flight per channel and node, unless the channel sets its own
+     * @param consumers Kafka consumers (threads) per channel and node; they share the channel's {@code concurrency},
+     *     so while one waits for the last answers of its poll before committing it, another's poll keeps the
+     *     provider calls busy
      */
     public record Sending(
             @DefaultValue("activation-sender-") @NotBlank String consumerGroupPrefix,
@@ -59,7 +62,8 @@ public record SenderProperties(@DefaultValue @Valid Sending sending, Map<String,
             @DefaultValue("200") @Min(1) @Max(10000) int retryBatchSize,
             @DefaultValue("5m") Duration retryLease,
             @DefaultValue("500") @Min(1) @Max(10000) int pollRecords,
-            @DefaultValue("64") @Min(1) @Max(1024) int concurrency) {}
+            @DefaultValue("64") @Min(1) @Max(1024) int concurrency,
+            @DefaultValue("2") @Min(1) @Max(64) int consumers) {}
 
     /**
      * @param ratePerSecond provider calls per second per node (a token bucket holding one second's worth); 0 for

@@ -1,6 +1,7 @@
 package io.activation.api.consent;
 
 import io.activation.access.Scope;
+import io.activation.api.web.JsonFields;
 import io.activation.api.web.RequiresScope;
 import io.activation.consent.Channel;
 import io.activation.consent.Consent;
@@ -116,8 +117,8 @@ class ConsentController {
         } catch (InvalidInputException e) {
             errors.addAll(e.errors());
         }
-        String purpose = text(body, "purpose", errors);
-        String source = text(body, "source", errors);
+        String purpose = JsonFields.optionalText(body, "purpose", errors);
+        String source = JsonFields.optionalText(body, "source", errors);
         try {
             ConsentChange change = new ConsentChange(channel, purpose, status, source, body.get("proof"));
             if (errors.isEmpty()) {
@@ -125,23 +126,11 @@ class ConsentController {
             }
         } catch (InvalidInputException e) {
             // Every problem in one answer: the domain's checks add what the request's shape did not already name.
-            e.errors().stream().filter(f -> errors.stream().noneMatch(x -> x.field().equals(f.field())))
-                    .forEach(errors::add);
+            JsonFields.addDomainErrors(errors, e);
         }
         throw new InvalidInputException(errors);
     }
 
-    private static String text(JsonNode body, String field, List<FieldError> errors) {
-        JsonNode v = body.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isString()) {
-            errors.add(new FieldError(field, "must be a string"));
-            return null;
-        }
-        return v.stringValue();
-    }
 
     static ObjectNode toJson(Consent c) {
         ObjectNode json = JsonNodeFactory.instance.objectNode();

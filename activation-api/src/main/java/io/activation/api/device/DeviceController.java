@@ -1,6 +1,7 @@
 package io.activation.api.device;
 
 import io.activation.access.Scope;
+import io.activation.api.web.JsonFields;
 import io.activation.api.web.RequiresScope;
 import io.activation.delivery.device.DevicePlatform;
 import io.activation.delivery.device.DeviceRegistration;
@@ -90,10 +91,10 @@ class DeviceController {
                 errors.add(new FieldError(name, "is not a field of a device (token, platform, appId, previousToken)"));
             }
         });
-        String token = text(body, "token", errors);
-        String platformCode = text(body, "platform", errors);
-        String appId = text(body, "appId", errors);
-        String previousToken = text(body, "previousToken", errors);
+        String token = JsonFields.optionalText(body, "token", errors);
+        String platformCode = JsonFields.optionalText(body, "platform", errors);
+        String appId = JsonFields.optionalText(body, "appId", errors);
+        String previousToken = JsonFields.optionalText(body, "previousToken", errors);
         DevicePlatform platform = null;
         if (platformCode != null) {
             try {
@@ -109,23 +110,11 @@ class DeviceController {
             }
         } catch (InvalidInputException e) {
             // Every problem in one answer: the domain's checks add what the request's shape did not already name.
-            e.errors().stream().filter(f -> errors.stream().noneMatch(x -> x.field().equals(f.field())))
-                    .forEach(errors::add);
+            JsonFields.addDomainErrors(errors, e);
         }
         throw new InvalidInputException(errors);
     }
 
-    private static String text(JsonNode body, String field, List<FieldError> errors) {
-        JsonNode v = body.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isString()) {
-            errors.add(new FieldError(field, "must be a string"));
-            return null;
-        }
-        return v.stringValue();
-    }
 
     private static ObjectNode toJson(DeviceToken d) {
         ObjectNode json = JsonNodeFactory.instance.objectNode();

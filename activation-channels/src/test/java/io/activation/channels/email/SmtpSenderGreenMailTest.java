@@ -91,4 +91,13 @@ class SmtpSenderGreenMailTest {
             store.close();
         }
     }
+
+    @Test
+    void jakartaMailsStreamProviderIsPinnedSoItIsNotLookedUpOnTheClassPathPerMessage() {
+        SmtpSender.pinStreamProvider();
+        assertThat(System.getProperty(SmtpSender.STREAM_PROVIDER_PROPERTY))
+                .isEqualTo("org.eclipse.angus.mail.util.MailStreamProvider");
+        assertThat(jakarta.mail.util.StreamProvider.provider().getClass().getName())
+                .isEqualTo("org.eclipse.angus.mail.util.MailStreamProvider");
+    }
 }

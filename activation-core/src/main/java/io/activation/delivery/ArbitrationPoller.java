@@ -1,10 +1,9 @@
 package io.activation.delivery;
 
+import io.activation.platform.PollingWorker;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -15,20 +14,19 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public class ArbitrationPoller {
 
-    private static final Logger log = LoggerFactory.getLogger(ArbitrationPoller.class);
-
     private final Arbitration arbitration;
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final DeliveryProperties properties;
-    private volatile boolean running;
-    private volatile Thread worker;
+    private final PollingWorker worker;
 
     ArbitrationPoller(Arbitration arbitration, JdbcTemplate jdbc, Clock clock, DeliveryProperties properties) {
         this.arbitration = arbitration;
         this.jdbc = jdbc;
         this.clock = clock;
         this.properties = properties;
+        this.worker = new PollingWorker("delivery-arbitration", () -> pollOnce() >= properties.pollBatchSize(),
+                properties::pollInterval);
     }
 
     /** Handles what is due now; answers how many contacts and deliveries were handled. */
@@ -55,49 +53,11 @@ public class ArbitrationPoller {
         return handled;
     }
 
-    public synchronized void start() {
-        if (running) {
-            return;
-        }
-        running = true;
-        worker = new Thread(this::loop, "delivery-arbitration");
-        worker.setDaemon(true);
+    public void start() {
         worker.start();
     }
 
-    public synchronized void stop() {
-        running = false;
-        Thread t = worker;
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        worker = null;
-    }
-
-    private void loop() {
-        while (running) {
-            try {
-                if (pollOnce() < properties.pollBatchSize()) {
-                    Thread.sleep(properties.pollInterval().toMillis());
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                log.warn("Arbitration poll failed, retrying: {}", e.toString());
-                try {
-                    Thread.sleep(1_000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
+    public void stop() {
+        worker.stop();
     }
 }

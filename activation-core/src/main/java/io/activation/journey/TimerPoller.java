@@ -3,14 +3,13 @@ package io.activation.journey;
 import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
+import io.activation.platform.PollingWorker;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -24,8 +23,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public class TimerPoller {
 
-    private static final Logger log = LoggerFactory.getLogger(TimerPoller.class);
-
     private record Due(long id, long instanceId, long contactId, String stepId) {}
 
     private final JdbcTemplate jdbc;
@@ -34,8 +31,9 @@ public class TimerPoller {
     private final ChangeEvents events;
     private final Clock clock;
     private final JourneyProperties properties;
-    private volatile boolean running;
-    private volatile Thread worker;
+    private final PollingWorker worker;
+    /** When the worker last forgot old applied-record ids (nanoTime; only the worker's thread touches it). */
+    private long lastCleanup;
 
     TimerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events, Clock clock,
             JourneyProperties properties) {
@@ -45,6 +43,7 @@ public class TimerPoller {
         this.events = events;
         this.clock = clock;
         this.properties = properties;
+        this.worker = new PollingWorker("journey-timers", this::step, properties::timerPollInterval);
     }
 
     /** A poller of another engine instance in this process, sharing the database. */
@@ -90,32 +89,16 @@ public class TimerPoller {
         return UUID.nameUUIDFromBytes(("journey-timer:" + timerId).getBytes(StandardCharsets.UTF_8));
     }
 
-    public synchronized void start() {
-        if (running) {
-            return;
-        }
-        running = true;
-        worker = new Thread(this::loop, "journey-timers");
-        worker.setDaemon(true);
+    public void start() {
         worker.start();
     }
 
-    public synchronized void stop() {
-        running = false;
-        Thread t = worker;
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        worker = null;
+    public void stop() {
+        worker.stop();
     }
 
     public boolean isRunning() {
-        return running;
+        return worker.isRunning();
     }
 
     /** Forgets applied-record ids older than the retention (a redelivery that old cannot happen). */
@@ -124,31 +107,12 @@ public class TimerPoller {
                 Timestamp.from(clock.instant().minus(properties.appliedRetention())));
     }
 
-    private void loop() {
-        long lastCleanup = 0;
-        while (running) {
-            try {
-                if (System.nanoTime() - lastCleanup > 60_000_000_000L) {
-                    forgetApplied();
-                    lastCleanup = System.nanoTime();
-                }
-                int fired = pollOnce();
-                if (fired < properties.timerBatchSize()) {
-                    Thread.sleep(properties.timerPollInterval().toMillis());
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                log.warn("Timer poll failed, retrying: {}", e.toString());
-                try {
-                    Thread.sleep(1_000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
+    /** One turn of the worker: forgets old applied-record ids once a minute, then fires what is due. */
+    private boolean step() {
+        if (System.nanoTime() - lastCleanup > 60_000_000_000L) {
+            forgetApplied();
+            lastCleanup = System.nanoTime();
         }
+        return pollOnce() >= properties.timerBatchSize();
     }
 }

@@ -132,8 +132,12 @@ public class ChangeEvents {
                 UUID.randomUUID(), g -> rowHead(g, table, row, key));
     }
 
+    /**
+     * @param propertiesJson the event's properties as JSON text, as a default {@code JsonMapper} writes them (the
+     *     ingest path has serialized them already, to check and store them): copied into the envelope as they are
+     */
     OutboxMessage eventRecorded(UUID eventId, long contactId, String eventType, Instant occurredAt,
-            JsonNode properties, String origin) {
+            String propertiesJson, String origin) {
         String id = eventId.toString();
         return envelope(EVENT_RECORDED, contactId, "events/" + id, origin, null, id, g -> {
             g.writeStringProperty("eventId", id);
@@ -141,11 +145,7 @@ public class ChangeEvents {
             g.writeStringProperty("eventType", eventType);
             g.writeStringProperty("occurredAt", Timestamps.iso(occurredAt));
             g.writeName("properties");
-            if (properties == null) {
-                g.writeNull();
-            } else {
-                g.writeTree(properties);
-            }
+            g.writeRawValue(propertiesJson);
         });
     }
 

@@ -406,9 +406,7 @@ public class Ingestion {
             occurred[j] = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
             props[j] = propertiesJson.get(i);
             results[i] = new EventResult(ids[j], contactIds[j], null, List.of());
-            messages.add(events.eventRecorded(ids[j], contactIds[j], types[j], at,
-                    item.properties() == null || item.properties().isNull()
-                            ? JsonNodeFactory.instance.objectNode() : item.properties(), origin));
+            messages.add(events.eventRecorded(ids[j], contactIds[j], types[j], at, props[j], origin));
         }
         OffsetDateTime received = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
         // The events and their outbox messages in one statement: one round trip less per request.

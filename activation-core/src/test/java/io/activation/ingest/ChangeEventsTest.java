@@ -37,7 +37,7 @@ class ChangeEventsTest {
 
     private static IngestProperties properties() {
         return new IngestProperties(DataSize.ofMegabytes(5), 1000, Duration.ofHours(24), "activation.events", 6,
-                (short) 1, 500, Duration.ofMillis(200), Duration.ofSeconds(5));
+                (short) 1, 500, Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofMillis(10));
     }
 
     private final ChangeEvents events = new ChangeEvents(Clock.fixed(NOW, ZoneOffset.UTC), properties());
@@ -46,8 +46,8 @@ class ChangeEventsTest {
     void aRecordedEventIsPinnedToTheEnvelopeConsumersRead() {
         UUID id = UUID.fromString("0b6c1f1e-8d2a-4c1e-9a55-3f1d2a7b9c01");
         JsonNode props = JSON.readTree("{\"sku\":\"SKU-1\",\"price\":12.90,\"tags\":[\"a\",\"é\\\"\"],\"n\":null}");
-        OutboxMessage m = events.eventRecorded(id, 42, "product_viewed", Instant.parse("2026-11-22T20:59:59Z"), props,
-                "api");
+        OutboxMessage m = events.eventRecorded(id, 42, "product_viewed", Instant.parse("2026-11-22T20:59:59Z"),
+                JSON.writeValueAsString(props), "api");
         assertThat(m.topic()).isEqualTo("activation.events");
         assertThat(m.key()).isEqualTo("42");
         assertThat(m.payload()).isEqualTo("{\"specversion\":\"1.0\",\"id\":\"" + id + "\",\"source\":\"/activation/api\","

@@ -23,6 +23,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +85,7 @@ public class Ingestion {
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final JsonMapper json = JsonMapper.builder().build();
+    private final KnownContacts knownContacts = new KnownContacts(100_000);
 
     Ingestion(TableCatalog catalog, RowInputs inputs, RowWriter writer, ContactResolver resolver, ContactMerger merger,
             Contacts contacts, Outbox outbox, ChangeEvents events, JdbcTemplate jdbc, Clock clock) {
@@ -372,8 +374,15 @@ public class Ingestion {
         if (valid.isEmpty()) {
             return Arrays.asList(results);
         }
-        ResolvedContacts resolved = resolver.resolve(
-                new LinkedHashSet<>(valid.stream().map(i -> items.get(i).contact()).toList()));
+        Set<ContactRef> refs = new LinkedHashSet<>(valid.stream().map(i -> items.get(i).contact()).toList());
+        // Known external ids skip the lookup; the write below checks them in the same statement and writes
+        // nothing when one is stale (the contact was deleted, merged away or re-keyed), then the resolver decides.
+        ResolvedContacts resolved = knownContacts.resolve(refs);
+        boolean checked = resolved != null;
+        if (!checked) {
+            resolved = resolver.resolve(refs);
+            knownContacts.remember(resolved);
+        }
         List<Integer> known = new ArrayList<>();
         for (int i : valid) {
             if (resolved.has(items.get(i).contact())) {
@@ -387,6 +396,22 @@ public class Ingestion {
         if (valid.isEmpty()) {
             return Arrays.asList(results);
         }
+        if (!write(items, valid, propertiesJson, resolved, checked, now, origin, results)) {
+            knownContacts.forget(refs);
+            resolved = resolver.resolve(refs);
+            knownContacts.remember(resolved);
+            write(items, valid, propertiesJson, resolved, false, now, origin, results);
+        }
+        return Arrays.asList(results);
+    }
+
+    /**
+     * Writes the events of {@code valid} and their messages in one statement. When {@code checked}, the contacts
+     * came from {@link KnownContacts} and the statement first checks that each id still has its external id;
+     * if one does not, it writes nothing and the answer is false.
+     */
+    private boolean write(List<EventInput> items, List<Integer> valid, List<String> propertiesJson,
+            ResolvedContacts resolved, boolean checked, Instant now, String origin, EventResult[] results) {
         List<OutboxMessage> messages = new ArrayList<>();
         resolved.created().forEach(c -> messages.add(events.contactChanged(ChangeEvents.CONTACT_CREATED, c, Map.of(),
                 c.values().get("external_id") == null ? Set.of() : Set.of("external_id"), origin)));
@@ -409,22 +434,44 @@ public class Ingestion {
             messages.add(events.eventRecorded(ids[j], contactIds[j], types[j], at, props[j], origin));
         }
         OffsetDateTime received = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
-        // The events and their outbox messages in one statement: one round trip less per request.
-        outbox.appendWith("""
+        String insert = """
                 recorded as (insert into events (id, contact_id, type, occurred_at, received_at, source, properties)
                     select i, c, t, o, ?, ?, p::jsonb
-                    from unnest(?::uuid[], ?::bigint[], ?::varchar[], ?::timestamptz[], ?::text[]) as x(i, c, t, o, p))""",
+                    from unnest(?::uuid[], ?::bigint[], ?::varchar[], ?::timestamptz[], ?::text[]) as x(i, c, t, o, p)""";
+        Outbox.Parameters eventParameters = (connection, ps, first) -> {
+            ps.setObject(first, received);
+            ps.setString(first + 1, origin);
+            ps.setArray(first + 2, connection.createArrayOf("uuid", ids));
+            ps.setArray(first + 3, connection.createArrayOf("bigint", contactIds));
+            ps.setArray(first + 4, connection.createArrayOf("varchar", types));
+            ps.setArray(first + 5, connection.createArrayOf("timestamptz", occurred));
+            ps.setArray(first + 6, connection.createArrayOf("text", props));
+            return first + 7;
+        };
+        if (!checked) {
+            // The events and their outbox messages in one statement: one round trip less per request.
+            outbox.appendWith(insert + ")", eventParameters, messages);
+            return true;
+        }
+        Map<String, Long> pairs = new LinkedHashMap<>();
+        for (int i : valid) {
+            ContactRef ref = items.get(i).contact();
+            pairs.put(ref.externalId(), resolved.id(ref));
+        }
+        String[] externalIds = pairs.keySet().toArray(String[]::new);
+        Long[] pairIds = pairs.values().toArray(Long[]::new);
+        int inserted = outbox.appendWhere("""
+                checked as (select count(c.id) = ? as ok
+                    from unnest(?::bigint[], ?::varchar[]) as k(id, external_id)
+                    left join contacts c on c.id = k.id and c.external_id = k.external_id),
+                """ + insert + "\n                    where (select ok from checked))",
                 (connection, ps, first) -> {
-                    ps.setObject(first, received);
-                    ps.setString(first + 1, origin);
-                    ps.setArray(first + 2, connection.createArrayOf("uuid", ids));
-                    ps.setArray(first + 3, connection.createArrayOf("bigint", contactIds));
-                    ps.setArray(first + 4, connection.createArrayOf("varchar", types));
-                    ps.setArray(first + 5, connection.createArrayOf("timestamptz", occurred));
-                    ps.setArray(first + 6, connection.createArrayOf("text", props));
-                    return first + 7;
-                }, messages);
-        return Arrays.asList(results);
+                    ps.setInt(first, pairIds.length);
+                    ps.setArray(first + 1, connection.createArrayOf("bigint", pairIds));
+                    ps.setArray(first + 2, connection.createArrayOf("varchar", externalIds));
+                    return eventParameters.bind(connection, ps, first + 3);
+                }, "(select ok from checked)", messages);
+        return inserted == messages.size();
     }
 
     /**

@@ -38,7 +38,7 @@ public class Outbox {
         if (messages.isEmpty()) {
             return;
         }
-        insert(null, null, messages);
+        insert(null, null, null, messages);
     }
 
     /** Binds the parameters of a statement's leading part, from {@code first} on; returns the next free index. */
@@ -55,10 +55,19 @@ public class Outbox {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     void appendWith(String cte, Parameters cteParameters, List<OutboxMessage> messages) {
-        insert(cte, cteParameters, messages);
+        insert(cte, cteParameters, null, messages);
     }
 
-    private void insert(String cte, Parameters cteParameters, List<OutboxMessage> messages) {
+    /**
+     * As {@link #appendWith(String, Parameters, List)}, but the messages are inserted only where {@code condition}
+     * (an SQL boolean over the CTEs, e.g. {@code (select ok from checked)}) holds; returns how many were inserted.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    int appendWhere(String cte, Parameters cteParameters, String condition, List<OutboxMessage> messages) {
+        return insert(cte, cteParameters, condition, messages);
+    }
+
+    private int insert(String cte, Parameters cteParameters, String condition, List<OutboxMessage> messages) {
         OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
         int n = messages.size();
         String[] topics = new String[n];
@@ -76,8 +85,8 @@ public class Outbox {
                 insert into outbox (topic, message_key, payload, created_at)
                 select t, k, p, ?
                 from unnest(?::varchar[], ?::varchar[], ?::text[]) with ordinality as x(t, k, p, n)
-                order by n""";
-        jdbc.update(connection -> {
+                """ + (condition == null ? "" : "where " + condition + "\n") + "order by n";
+        int inserted = jdbc.update(connection -> {
             PreparedStatement ps = connection.prepareStatement(sql);
             int i = cteParameters == null ? 1 : cteParameters.bind(connection, ps, 1);
             ps.setObject(i, now);
@@ -86,7 +95,7 @@ public class Outbox {
             ps.setArray(i + 3, connection.createArrayOf("text", payloads));
             return ps;
         });
-        if (n > 0 && TransactionSynchronizationManager.isSynchronizationActive()) {
+        if (inserted > 0 && TransactionSynchronizationManager.isSynchronizationActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCommit() {
@@ -94,6 +103,7 @@ public class Outbox {
                 }
             });
         }
+        return inserted;
     }
 
     /** Messages not yet published (a gauge for operators). */

@@ -53,6 +53,39 @@ class EventApiTest extends ApiTest {
     }
 
     @Test
+    void aContactIdRememberedForAnExternalIdIsCheckedBeforeEachUse() {
+        String externalId = unique("c");
+        long first = post("/api/v1/events", external("page_viewed", externalId)).expect(202).json().get("contactId")
+                .longValue();
+        assertThat(post("/api/v1/events", external("page_viewed", externalId)).expect(202).json().get("contactId")
+                .longValue()).isEqualTo(first);
+
+        // Deleted: the next event creates a new contact instead of naming the deleted one.
+        delete("/api/v1/contacts/" + externalId).expect(204);
+        long second = post("/api/v1/events", external("cart_updated", externalId)).expect(202).json()
+                .get("contactId").longValue();
+        assertThat(second).isNotEqualTo(first);
+        assertThat(jdbc.queryForList("select id from contacts where external_id = ?", Long.class, externalId))
+                .containsExactly(second);
+        assertThat(jdbc.queryForList("select type from events where contact_id = ?", String.class, second))
+                .containsExactly("cart_updated");
+
+        // Re-keyed behind the API's back: the old external id no longer leads to that contact.
+        String renamed = unique("c");
+        jdbc.update("update contacts set external_id = ? where id = ?", renamed, second);
+        long third = post("/api/v1/events", external("page_viewed", externalId)).expect(202).json()
+                .get("contactId").longValue();
+        assertThat(third).isNotIn(first, second);
+        assertThat(jdbc.queryForList("select type from events where contact_id = ?", String.class, second))
+                .containsExactly("cart_updated");
+        assertThat(jdbc.queryForList("select type from events where contact_id = ?", String.class, third))
+                .containsExactly("page_viewed");
+        JsonNode batch = post("/api/v1/events/batch", "{\"items\": [" + external("a", externalId) + ", "
+                + external("b", renamed) + "]}").expect(200).json();
+        assertThat(batch.findValues("contactId")).extracting(JsonNode::longValue).containsExactly(third, second);
+    }
+
+    @Test
     void eventsForANewExternalIdFromManyThreadsCreateExactlyOneContact() throws Exception {
         String externalId = unique("c");
         List<ApiTest.Response> answers = Concurrently.run(8, thread -> post("/api/v1/events", external("page_viewed", externalId)));

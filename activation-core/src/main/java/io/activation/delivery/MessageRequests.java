@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -150,8 +149,7 @@ public class MessageRequests {
                     request.scenarioId(), request.scenarioVersion(), request.instanceId(), request.stepId(),
                     request.channels(), request.priority(), MessageRequest.REQUESTED, now, request.options(),
                     request.context());
-            UUID eventId = UUID.nameUUIDFromBytes(("message-request:" + r.dedupeKey())
-                    .getBytes(StandardCharsets.UTF_8));
+            UUID eventId = ChangeEvents.deterministicId("message-request:" + r.dedupeKey());
             messages.add(events.event(properties.messagesTopic(), REQUESTED_EVENT, r.contactId(),
                     "message-requests/" + id, "journeys", json(r), eventId));
             answers.add(Optional.of(r));

@@ -97,7 +97,10 @@ public class JourneyEngine {
         return event.type().equals(EngineEvent.EVENT_RECORDED) ? event.data().path("properties") : event.data();
     }
 
-    /** Applies the record; false when it had been applied before (a replay) or its contact no longer exists. */
+    /**
+     * Applies the record; false when it had been applied before (a replay; for a fired timer: its timer was taken or
+     * cancelled before) or its contact no longer exists.
+     */
     @Transactional
     public boolean apply(EngineEvent event) {
         return applyAll(List.of(event)) == 1;
@@ -106,7 +109,7 @@ public class JourneyEngine {
     /**
      * Applies a poll's records in one transaction, set-based: the contacts are locked with one statement in the
      * order of their ids, the record ids recorded with one (a replay, or an id met earlier in the list, is
-     * skipped), and the records applied in rounds, a contact's first record in the first round, its second in the
+     * skipped; a fired timer is recognised by its timer, which is taken only once), and the records applied in rounds, a contact's first record in the first round, its second in the
      * second, so each contact's records apply in their order. Per round the fired timers are taken and the journeys
      * loaded with one statement each, and the round's journey updates, message requests (with their outbox rows)
      * and history rows are written with one statement each. Returns how many records were applied. When anything
@@ -131,12 +134,18 @@ public class JourneyEngine {
         if (candidates.isEmpty()) {
             return 0;
         }
-        Set<UUID> fresh = journeys.markApplied(ids, now);
+        // A fired timer needs no applied id: taking it (fired -> done) in this transaction is what a replay finds.
+        Set<UUID> others = new LinkedHashSet<>();
+        for (EngineEvent e : candidates) {
+            if (!e.type().equals(EngineEvent.TIMER_FIRED)) {
+                others.add(e.id());
+            }
+        }
+        Set<UUID> fresh = others.isEmpty() ? Set.of() : journeys.markApplied(others, now);
         List<List<EngineEvent>> rounds = new ArrayList<>();
         Map<Long, Integer> seen = new HashMap<>();
-        int applied = 0;
         for (EngineEvent e : candidates) {
-            if (!fresh.contains(e.id())) {
+            if (!e.type().equals(EngineEvent.TIMER_FIRED) && !fresh.contains(e.id())) {
                 log.debug("Record {} was applied before; skipped", e.id());
                 continue;
             }
@@ -145,16 +154,16 @@ public class JourneyEngine {
                 rounds.add(new ArrayList<>());
             }
             rounds.get(round).add(e);
-            applied++;
         }
+        int applied = 0;
         for (List<EngineEvent> round : rounds) {
-            applyRound(round, now);
+            applied += applyRound(round, now);
         }
         return applied;
     }
 
-    /** Applies records of distinct contacts. */
-    private void applyRound(List<EngineEvent> round, Instant now) {
+    /** Applies records of distinct contacts; returns how many did apply (a timer taken before did not). */
+    private int applyRound(List<EngineEvent> round, Instant now) {
         Journeys.Writes w = journeys.new Writes(now);
         List<Long> timerIds = new ArrayList<>();
         List<Long> eventContacts = new ArrayList<>();
@@ -168,16 +177,23 @@ public class JourneyEngine {
         Map<Long, Long> taken = timerIds.isEmpty() ? Map.of() : journeys.takeFiredTimers(timerIds);
         Map<Long, Journey> byId = taken.isEmpty() ? Map.of() : journeys.liveByIds(taken.values());
         Map<Long, List<Journey>> live = eventContacts.isEmpty() ? Map.of() : journeys.liveOf(eventContacts);
+        int applied = 0;
         for (EngineEvent e : round) {
             if (e.type().equals(EngineEvent.TIMER_FIRED)) {
                 long timerId = e.data().path("timerId").asLong();
                 Long journeyId = taken.get(timerId);
-                timerFired(w, timerId, journeyId == null ? null : byId.get(journeyId), now);
+                if (journeyId == null) {
+                    log.debug("Timer {} was cancelled or taken before; record {} skipped", timerId, e.id());
+                    continue;
+                }
+                timerFired(w, timerId, byId.get(journeyId), now);
             } else {
                 event(w, e, live.getOrDefault(e.contactId(), List.of()), now);
             }
+            applied++;
         }
         w.flush();
+        return applied;
     }
 
     private void event(Journeys.Writes w, EngineEvent event, List<Journey> live, Instant now) {

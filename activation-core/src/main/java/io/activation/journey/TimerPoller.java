@@ -4,7 +4,6 @@ import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
 import io.activation.platform.PollingWorker;
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -101,7 +100,7 @@ public class TimerPoller {
 
     /** The id of the event announcing a timer: the same for every attempt. */
     static UUID timerEventId(long timerId) {
-        return UUID.nameUUIDFromBytes(("journey-timer:" + timerId).getBytes(StandardCharsets.UTF_8));
+        return ChangeEvents.deterministicId("journey-timer:" + timerId);
     }
 
     public void start() {

@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -60,35 +59,109 @@ public class MessageRequests {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Optional<MessageRequest> request(MessageRequest request) {
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        SendOptions options = request.options();
-        ArrayNode channels = JsonNodeFactory.instance.arrayNode();
-        request.channels().forEach(c -> channels.addObject().put("channel", c.channel())
-                .put("template", c.template()));
-        List<Long> ids = jdbc.queryForList("""
-                insert into message_requests (dedupe_key, contact_id, scenario_id, scenario_version, instance_id,
-                    step_id, channels, priority, status, created_at, purpose, quiet_hours, expires_at,
-                    confirm_within, context)
-                values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?::interval, ?::jsonb)
-                on conflict (dedupe_key) do nothing returning id""", Long.class, request.dedupeKey(),
-                request.contactId(), request.scenarioId(), request.scenarioVersion(), request.instanceId(),
-                request.stepId(), JSON.writeValueAsString(channels), request.priority(), MessageRequest.REQUESTED,
-                Timestamp.from(now), options.purpose().code(), options.quietHours().code(),
-                options.expiresAfter() == null ? null : Timestamp.from(now.plus(options.expiresAfter())),
-                options.confirmWithin() == null ? null : options.confirmWithin().toSeconds() + " seconds",
-                request.context() == null ? null : JSON.writeValueAsString(request.context()));
-        if (ids.isEmpty()) {
-            return Optional.empty();
+        return requestAll(List.of(request)).get(0);
+    }
+
+    /**
+     * {@link #request} for many requests at once, in the caller's transaction: one insert and one outbox append
+     * whatever their number (the journey engine applies a poll's records together). Answers in the order of the
+     * list: the stored request, or empty for a dedupe key that existed already (nothing written or published for
+     * it). A key given twice in the list is stored once, for its first occurrence.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public List<Optional<MessageRequest>> requestAll(List<MessageRequest> requests) {
+        int n = requests.size();
+        if (n == 0) {
+            return List.of();
         }
-        MessageRequest stored = new MessageRequest(ids.get(0), request.dedupeKey(), request.contactId(),
-                request.scenarioId(), request.scenarioVersion(), request.instanceId(), request.stepId(),
-                request.channels(), request.priority(), MessageRequest.REQUESTED, now, options, request.context());
-        ObjectNode data = json(stored);
-        UUID eventId = UUID.nameUUIDFromBytes(("message-request:" + request.dedupeKey())
-                .getBytes(StandardCharsets.UTF_8));
-        outbox.append(List.of(events.event(properties.messagesTopic(), REQUESTED_EVENT, request.contactId(),
-                "message-requests/" + stored.id(), "journeys", data, eventId)));
-        return Optional.of(stored);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Timestamp created = Timestamp.from(now);
+        String[] keys = new String[n];
+        Long[] contacts = new Long[n];
+        Long[] scenarios = new Long[n];
+        Integer[] versions = new Integer[n];
+        Long[] instances = new Long[n];
+        String[] steps = new String[n];
+        String[] channels = new String[n];
+        Integer[] priorities = new Integer[n];
+        String[] purposes = new String[n];
+        String[] quietHours = new String[n];
+        String[] expires = new String[n];
+        String[] confirm = new String[n];
+        String[] contexts = new String[n];
+        for (int i = 0; i < n; i++) {
+            MessageRequest r = requests.get(i);
+            SendOptions options = r.options();
+            keys[i] = r.dedupeKey();
+            contacts[i] = r.contactId();
+            scenarios[i] = r.scenarioId();
+            versions[i] = r.scenarioVersion();
+            instances[i] = r.instanceId();
+            steps[i] = r.stepId();
+            channels[i] = channelsJson(r.channels());
+            priorities[i] = r.priority();
+            purposes[i] = options.purpose().code();
+            quietHours[i] = options.quietHours().code();
+            expires[i] = options.expiresAfter() == null ? null : now.plus(options.expiresAfter()).toString();
+            confirm[i] = options.confirmWithin() == null ? null : options.confirmWithin().toSeconds() + " seconds";
+            contexts[i] = r.context() == null ? null : JSON.writeValueAsString(r.context());
+        }
+        // One statement for the lot; the ordinality keeps the identity ids in the order of the list, and a key met
+        // before (a replay) or twice in the list is skipped by the unique dedupe key.
+        java.util.Map<String, Long> stored = new java.util.HashMap<>();
+        jdbc.query(connection -> {
+            java.sql.PreparedStatement ps = connection.prepareStatement("""
+                    insert into message_requests (dedupe_key, contact_id, scenario_id, scenario_version, instance_id,
+                        step_id, channels, priority, status, created_at, purpose, quiet_hours, expires_at,
+                        confirm_within, context)
+                    select k, c, s, v, i, st, ch::jsonb, p, ?, ?, pu, q, e::timestamptz, cw::interval, cx::jsonb
+                    from unnest(?::varchar[], ?::bigint[], ?::bigint[], ?::integer[], ?::bigint[], ?::varchar[],
+                        ?::text[], ?::integer[], ?::varchar[], ?::varchar[], ?::text[], ?::text[], ?::text[])
+                        with ordinality as x(k, c, s, v, i, st, ch, p, pu, q, e, cw, cx, n)
+                    order by n
+                    on conflict (dedupe_key) do nothing returning id, dedupe_key""");
+            ps.setString(1, MessageRequest.REQUESTED);
+            ps.setTimestamp(2, created);
+            ps.setArray(3, connection.createArrayOf("varchar", keys));
+            ps.setArray(4, connection.createArrayOf("bigint", contacts));
+            ps.setArray(5, connection.createArrayOf("bigint", scenarios));
+            ps.setArray(6, connection.createArrayOf("integer", versions));
+            ps.setArray(7, connection.createArrayOf("bigint", instances));
+            ps.setArray(8, connection.createArrayOf("varchar", steps));
+            ps.setArray(9, connection.createArrayOf("text", channels));
+            ps.setArray(10, connection.createArrayOf("integer", priorities));
+            ps.setArray(11, connection.createArrayOf("varchar", purposes));
+            ps.setArray(12, connection.createArrayOf("varchar", quietHours));
+            ps.setArray(13, connection.createArrayOf("text", expires));
+            ps.setArray(14, connection.createArrayOf("text", confirm));
+            ps.setArray(15, connection.createArrayOf("text", contexts));
+            return ps;
+        }, (org.springframework.jdbc.core.RowCallbackHandler) rs -> stored.put(rs.getString(2), rs.getLong(1)));
+        List<Optional<MessageRequest>> answers = new ArrayList<>(n);
+        List<io.activation.ingest.OutboxMessage> messages = new ArrayList<>(stored.size());
+        for (MessageRequest request : requests) {
+            Long id = stored.remove(request.dedupeKey());
+            if (id == null) {
+                answers.add(Optional.empty());
+                continue;
+            }
+            MessageRequest r = new MessageRequest(id, request.dedupeKey(), request.contactId(),
+                    request.scenarioId(), request.scenarioVersion(), request.instanceId(), request.stepId(),
+                    request.channels(), request.priority(), MessageRequest.REQUESTED, now, request.options(),
+                    request.context());
+            UUID eventId = ChangeEvents.deterministicId("message-request:" + r.dedupeKey());
+            messages.add(events.event(properties.messagesTopic(), REQUESTED_EVENT, r.contactId(),
+                    "message-requests/" + id, "journeys", json(r), eventId));
+            answers.add(Optional.of(r));
+        }
+        outbox.append(messages);
+        return answers;
+    }
+
+    private static String channelsJson(List<MessageRequest.ChannelChoice> channels) {
+        ArrayNode array = JsonNodeFactory.instance.arrayNode();
+        channels.forEach(c -> array.addObject().put("channel", c.channel()).put("template", c.template()));
+        return JSON.writeValueAsString(array);
     }
 
     /** A contact's requests, newest first. */

@@ -4,12 +4,21 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.kafka.listener.MessageListener;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.BatchMessageListener;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The Kafka edge of the engine: reads the CloudEvent and hands it to {@link JourneyEngine}. */
-class EngineListener implements MessageListener<String, String> {
+/**
+ * The Kafka edge of the engine: reads a poll's CloudEvents and hands those that concern journeys to
+ * {@link JourneyEngine#applyAll} in one transaction. When that fails (one poisoned record, a deadlock), nothing of
+ * it is kept and the records are applied one by one, each in its own transaction; the first that fails on its own is
+ * reported to the container as the failed record, whose error handler commits the records before it, retries from
+ * it and finally publishes it to the dead-letter topic, so the others are neither lost nor applied twice.
+ */
+class EngineListener implements BatchMessageListener<String, String> {
 
     private static final Logger log = LoggerFactory.getLogger(EngineListener.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -21,10 +30,35 @@ class EngineListener implements MessageListener<String, String> {
     }
 
     @Override
-    public void onMessage(ConsumerRecord<String, String> record) {
-        EngineEvent event = parse(record.value());
-        if (event != null && engine.concerns(event)) {
-            engine.apply(event);
+    public void onMessage(List<ConsumerRecord<String, String>> records) {
+        List<EngineEvent> events = new ArrayList<>(records.size());
+        List<ConsumerRecord<String, String>> sources = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, String> record : records) {
+            EngineEvent event = parse(record.value());
+            if (event != null && engine.concerns(event)) {
+                events.add(event);
+                sources.add(record);
+            }
+        }
+        if (events.isEmpty()) {
+            return;
+        }
+        try {
+            engine.applyAll(events);
+            return;
+        } catch (RuntimeException e) {
+            if (events.size() == 1) {
+                throw new BatchListenerFailedException("record could not be applied", e, sources.get(0));
+            }
+            log.warn("A poll of {} records could not be applied together ({}); applying them one by one",
+                    events.size(), e.toString());
+        }
+        for (int i = 0; i < events.size(); i++) {
+            try {
+                engine.apply(events.get(i));
+            } catch (RuntimeException e) {
+                throw new BatchListenerFailedException("record could not be applied", e, sources.get(i));
+            }
         }
     }
 

@@ -6,8 +6,14 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -91,68 +97,153 @@ public class JourneyEngine {
         return event.type().equals(EngineEvent.EVENT_RECORDED) ? event.data().path("properties") : event.data();
     }
 
-    /** Applies the record; false when it had been applied before (a replay) or its contact no longer exists. */
+    /**
+     * Applies the record; false when it had been applied before (a replay; for a fired timer: its timer was taken or
+     * cancelled before) or its contact no longer exists.
+     */
     @Transactional
     public boolean apply(EngineEvent event) {
-        if (!journeys.lockContact(event.contactId())) {
-            return false;
+        return applyAll(List.of(event)) == 1;
+    }
+
+    /**
+     * Applies a poll's records in one transaction, set-based: the contacts are locked with one statement in the
+     * order of their ids, the record ids recorded with one (a replay, or an id met earlier in the list, is
+     * skipped; a fired timer is recognised by its timer, which is taken only once), and the records applied in rounds, a contact's first record in the first round, its second in the
+     * second, so each contact's records apply in their order. Per round the fired timers are taken and the journeys
+     * loaded with one statement each, and the round's journey updates, message requests (with their outbox rows)
+     * and history rows are written with one statement each. Returns how many records were applied. When anything
+     * fails the whole poll rolls back; the caller then applies the records one by one.
+     */
+    @Transactional
+    public int applyAll(List<EngineEvent> events) {
+        if (events.isEmpty()) {
+            return 0;
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        if (!journeys.markApplied(event.id(), now)) {
-            log.debug("Record {} was applied before; skipped", event.id());
-            return false;
+        Set<Long> contactIds = new TreeSet<>();
+        events.forEach(e -> contactIds.add(e.contactId()));
+        Set<Long> existing = journeys.lockContacts(contactIds);
+        List<EngineEvent> candidates = new ArrayList<>(events.size());
+        Set<UUID> ids = new LinkedHashSet<>();
+        for (EngineEvent e : events) {
+            if (existing.contains(e.contactId()) && ids.add(e.id())) {
+                candidates.add(e);
+            }
         }
-        if (event.type().equals(EngineEvent.TIMER_FIRED)) {
-            timerFired(event.data().path("timerId").asLong(), now);
-            return true;
+        if (candidates.isEmpty()) {
+            return 0;
         }
-        for (Journey j : journeys.liveOf(event.contactId())) {
+        // A fired timer needs no applied id: taking it (fired -> done) in this transaction is what a replay finds.
+        Set<UUID> others = new LinkedHashSet<>();
+        for (EngineEvent e : candidates) {
+            if (!e.type().equals(EngineEvent.TIMER_FIRED)) {
+                others.add(e.id());
+            }
+        }
+        Set<UUID> fresh = others.isEmpty() ? Set.of() : journeys.markApplied(others, now);
+        List<List<EngineEvent>> rounds = new ArrayList<>();
+        Map<Long, Integer> seen = new HashMap<>();
+        for (EngineEvent e : candidates) {
+            if (!e.type().equals(EngineEvent.TIMER_FIRED) && !fresh.contains(e.id())) {
+                log.debug("Record {} was applied before; skipped", e.id());
+                continue;
+            }
+            int round = seen.merge(e.contactId(), 1, Integer::sum) - 1;
+            if (round == rounds.size()) {
+                rounds.add(new ArrayList<>());
+            }
+            rounds.get(round).add(e);
+        }
+        int applied = 0;
+        for (List<EngineEvent> round : rounds) {
+            applied += applyRound(round, now);
+        }
+        return applied;
+    }
+
+    /** Applies records of distinct contacts; returns how many did apply (a timer taken before did not). */
+    private int applyRound(List<EngineEvent> round, Instant now) {
+        Journeys.Writes w = journeys.new Writes(now);
+        List<Long> timerIds = new ArrayList<>();
+        List<Long> eventContacts = new ArrayList<>();
+        for (EngineEvent e : round) {
+            if (e.type().equals(EngineEvent.TIMER_FIRED)) {
+                timerIds.add(e.data().path("timerId").asLong());
+            } else {
+                eventContacts.add(e.contactId());
+            }
+        }
+        Map<Long, Long> taken = timerIds.isEmpty() ? Map.of() : journeys.takeFiredTimers(timerIds);
+        Map<Long, Journey> byId = taken.isEmpty() ? Map.of() : journeys.liveByIds(taken.values());
+        Map<Long, List<Journey>> live = eventContacts.isEmpty() ? Map.of() : journeys.liveOf(eventContacts);
+        int applied = 0;
+        for (EngineEvent e : round) {
+            if (e.type().equals(EngineEvent.TIMER_FIRED)) {
+                long timerId = e.data().path("timerId").asLong();
+                Long journeyId = taken.get(timerId);
+                if (journeyId == null) {
+                    log.debug("Timer {} was cancelled or taken before; record {} skipped", timerId, e.id());
+                    continue;
+                }
+                timerFired(w, timerId, byId.get(journeyId), now);
+            } else {
+                event(w, e, live.getOrDefault(e.contactId(), List.of()), now);
+            }
+            applied++;
+        }
+        w.flush();
+        return applied;
+    }
+
+    private void event(Journeys.Writes w, EngineEvent event, List<Journey> live, Instant now) {
+        for (Journey j : live) {
             Integer exit = exitRule(j, event);
             if (exit != null) {
-                end(j, Journey.Status.EXITED, "exit rule " + exit + " matched " + describe(event), now);
-            } else if (j.status == Journey.Status.WAITING && j.step() instanceof Step.WaitForEvent w
-                    && w.eventType().equals(awaitableType(event))
-                    && JsonRules.matches(w.where(), awaitableProperties(event))) {
+                end(w, j, Journey.Status.EXITED, "exit rule " + exit + " matched " + describe(event), now);
+            } else if (j.status == Journey.Status.WAITING && j.step() instanceof Step.WaitForEvent wait
+                    && wait.eventType().equals(awaitableType(event))
+                    && JsonRules.matches(wait.where(), awaitableProperties(event))) {
                 journeys.cancelTimer(j.stopWaiting());
-                journeys.history(j.id, w.id(), false, now, "event", w.eventType() + " received");
-                run(j, w.onEvent(), now);
+                w.history(j.id, wait.id(), false, "event", wait.eventType() + " received");
+                run(w, j, wait.onEvent(), now);
             }
         }
         for (Scenario s : scenarios.activeScenarios()) {
             ScenarioDefinition d = scenarios.definition(s.id(), s.activeVersion());
-            d.trigger().match(event, s.id()).ifPresent(match -> enter(s, d, event, match, now));
+            d.trigger().match(event, s.id()).ifPresent(match -> enter(w, s, d, event, match, now));
         }
-        return true;
     }
 
-    private void timerFired(long timerId, Instant now) {
-        Long journeyId = journeys.takeFiredTimer(timerId);
-        Journey j = journeyId == null ? null : journeys.liveById(journeyId);
+    /** A fired timer, with its live journey (null: cancelled, taken before, or the journey ended). */
+    private void timerFired(Journeys.Writes w, long timerId, Journey j, Instant now) {
         if (j == null || !j.waitingOn(timerId)) {
             return; // cancelled, taken before, or a stale timer of a journey that has moved on
         }
         j.stopWaiting();
         Step at = j.step();
         if (j.status == Journey.Status.HELD) {
-            journeys.history(j.id, j.currentStep, false, now, "resumed", "scenario resumed");
-            run(j, j.currentStep, now);
-        } else if (at instanceof Step.Wait w) {
-            journeys.history(j.id, w.id(), false, now, "waited", "waited " + w.duration());
-            run(j, w.next(), now);
-        } else if (at instanceof Step.WaitUntil w) {
-            journeys.history(j.id, w.id(), false, now, "waited", "reached " + w.time() + " local");
-            run(j, w.next(), now);
-        } else if (at instanceof Step.WaitForEvent w) {
-            journeys.history(j.id, w.id(), false, now, "timeout", "no " + w.eventType() + " within " + w.timeout());
-            run(j, w.onTimeout(), now);
+            w.history(j.id, j.currentStep, false, "resumed", "scenario resumed");
+            run(w, j, j.currentStep, now);
+        } else if (at instanceof Step.Wait wait) {
+            w.history(j.id, wait.id(), false, "waited", "waited " + wait.duration());
+            run(w, j, wait.next(), now);
+        } else if (at instanceof Step.WaitUntil wait) {
+            w.history(j.id, wait.id(), false, "waited", "reached " + wait.time() + " local");
+            run(w, j, wait.next(), now);
+        } else if (at instanceof Step.WaitForEvent wait) {
+            w.history(j.id, wait.id(), false, "timeout", "no " + wait.eventType() + " within " + wait.timeout());
+            run(w, j, wait.onTimeout(), now);
         } else {
             log.warn("Timer {} of journey {} fired at non-waiting step {}", timerId, j.id, at.id());
         }
     }
 
-    private void enter(Scenario s, ScenarioDefinition d, EngineEvent event, Trigger.Match match, Instant now) {
+    private void enter(Journeys.Writes w, Scenario s, ScenarioDefinition d, EngineEvent event, Trigger.Match match,
+            Instant now) {
         long contactId = event.contactId();
         EntryRule rule = d.entry();
+        w.flushJourneys(); // the entry rules read the journeys' state, which this record may have changed
         boolean refused = switch (rule.kind()) {
             case ONCE_EVER -> journeys.exists("scenario_id = ? and contact_id = ?", s.id(), contactId);
             case ONCE_AT_A_TIME -> journeys.exists("scenario_id = ? and contact_id = ? and ended_at is null", s.id(),
@@ -168,45 +259,45 @@ public class JourneyEngine {
         }
         String triggerKey = rule.kind() == EntryRule.Kind.ONCE_PER_TRIGGER_ROW ? match.triggerKey() : null;
         Journey j = journeys.start(s, d, contactId, triggerKey, match.data(), now);
-        journeys.history(j.id, null, false, now, "started", "version " + j.version + ", " + describe(event));
-        run(j, d.start(), now);
+        w.history(j.id, null, false, "started", "version " + j.version + ", " + describe(event));
+        run(w, j, d.start(), now);
     }
 
     /** Executes steps from {@code stepId} until the journey waits, is held, or ends. */
-    private void run(Journey j, String stepId, Instant now) {
+    private void run(Journeys.Writes w, Journey j, String stepId, Instant now) {
         boolean paused = scenarios.paused(j.scenarioId);
         for (int executed = 0; ; executed++) {
             if (stepId == null) {
-                end(j, Journey.Status.COMPLETED, "no next step", now);
+                end(w, j, Journey.Status.COMPLETED, "no next step", now);
                 return;
             }
             if (paused) {
                 j.hold(stepId);
-                journeys.save(j, now);
-                journeys.history(j.id, stepId, false, now, "held", "scenario paused");
+                w.save(j);
+                w.history(j.id, stepId, false, "held", "scenario paused");
                 return;
             }
             if (executed >= MAX_STEPS_PER_RECORD) {
-                end(j, Journey.Status.EXITED, "more than " + MAX_STEPS_PER_RECORD + " steps without waiting", now);
+                end(w, j, Journey.Status.EXITED, "more than " + MAX_STEPS_PER_RECORD + " steps without waiting", now);
                 return;
             }
             String key = j.enter(stepId);
             Step step = j.step();
-            if (step instanceof Step.Wait w) {
-                waitAt(j, now.plus(w.duration()), null, now, "waiting " + w.duration());
+            if (step instanceof Step.Wait wait) {
+                waitAt(w, j, now.plus(wait.duration()), null, now, "waiting " + wait.duration());
                 return;
-            } else if (step instanceof Step.WaitUntil w) {
-                Instant due = waitUntilDue(j, w, now);
+            } else if (step instanceof Step.WaitUntil until) {
+                Instant due = waitUntilDue(j, until, now);
                 if (due != null && due.isAfter(now)) {
-                    waitAt(j, due, null, now, "waiting until " + due);
+                    waitAt(w, j, due, null, now, "waiting until " + due);
                     return;
                 }
-                journeys.history(j.id, w.id(), true, now, "passed", due == null ? "no date to wait for"
+                w.history(j.id, until.id(), true, "passed", due == null ? "no date to wait for"
                         : "the moment " + due + " has passed");
-                stepId = w.next();
-            } else if (step instanceof Step.WaitForEvent w) {
-                waitAt(j, now.plus(w.timeout()), w.eventType(), now, "waiting for " + w.eventType() + " up to "
-                        + w.timeout());
+                stepId = until.next();
+            } else if (step instanceof Step.WaitForEvent wait) {
+                waitAt(w, j, now.plus(wait.timeout()), wait.eventType(), now, "waiting for " + wait.eventType()
+                        + " up to " + wait.timeout());
                 return;
             } else if (step instanceof Step.Condition c) {
                 boolean result;
@@ -220,34 +311,34 @@ public class JourneyEngine {
                     result = false;
                     reason = "the rule cannot be evaluated any more: " + e.getMessage();
                 }
-                journeys.history(j.id, c.id(), true, now, result ? "then" : "else", reason);
+                w.history(j.id, c.id(), true, result ? "then" : "else", reason);
                 stepId = result ? c.then() : c.otherwise();
             } else if (step instanceof Step.Split s) {
                 int bucket = SplitBuckets.bucket(j.contactId, j.scenarioId);
                 Step.Split.Variant chosen = variant(s, bucket);
                 if (chosen == null) {
-                    journeys.history(j.id, s.id(), true, now, "holdout", "bucket " + bucket);
-                    end(j, Journey.Status.EXITED, "holdout", now);
+                    w.history(j.id, s.id(), true, "holdout", "bucket " + bucket);
+                    end(w, j, Journey.Status.EXITED, "holdout", now);
                     return;
                 }
-                journeys.history(j.id, s.id(), true, now, "variant " + chosen.name(), "bucket " + bucket);
+                w.history(j.id, s.id(), true, "variant " + chosen.name(), "bucket " + bucket);
                 stepId = chosen.next();
             } else if (step instanceof Step.Send s) {
-                record(j, s.id(), effects.send(j, s, key, now), now);
+                w.history(j.id, s.id(), effects.send(w, j, s, key, now));
                 stepId = s.next();
             } else if (step instanceof Step.UpdateContact u) {
-                record(j, u.id(), effects.updateContact(j, u, key, now), now);
+                record(w, j, u.id(), effects.updateContact(j, u, key, now), now);
                 stepId = u.next();
             } else if (step instanceof Step.UpdateRow u) {
-                record(j, u.id(), effects.updateRow(j, u, key, now), now);
+                record(w, j, u.id(), effects.updateRow(j, u, key, now), now);
                 stepId = u.next();
             } else if (step instanceof Step.Action a) {
                 StepEffects.Outcome outcome = effects.action(j, a, key, now);
-                record(j, a.id(), outcome, now);
+                record(w, j, a.id(), outcome, now);
                 stepId = outcome.failed() && a.onFailure() != null ? a.onFailure() : a.next();
             } else if (step instanceof Step.Exit e) {
-                journeys.history(j.id, e.id(), true, now, "exit", null);
-                end(j, Journey.Status.EXITED, "exit step '" + e.id() + "'", now);
+                w.history(j.id, e.id(), true, "exit", null);
+                end(w, j, Journey.Status.EXITED, "exit step '" + e.id() + "'", now);
                 return;
             }
         }
@@ -264,20 +355,20 @@ public class JourneyEngine {
         return null; // the holdout
     }
 
-    private void record(Journey j, String stepId, StepEffects.Outcome outcome, Instant now) {
-        journeys.history(j.id, stepId, true, now, outcome.outcome(), outcome.reason());
+    private void record(Journeys.Writes w, Journey j, String stepId, StepEffects.Outcome outcome, Instant now) {
+        w.history(j.id, stepId, true, outcome.outcome(), outcome.reason());
     }
 
-    private void waitAt(Journey j, Instant due, String eventType, Instant now, String reason) {
+    private void waitAt(Journeys.Writes w, Journey j, Instant due, String eventType, Instant now, String reason) {
         j.waitOn(journeys.createTimer(j, j.currentStep, due), eventType);
-        journeys.save(j, now);
-        journeys.history(j.id, j.currentStep, true, now, "waiting", reason);
+        w.save(j);
+        w.history(j.id, j.currentStep, true, "waiting", reason);
     }
 
-    private void end(Journey j, Journey.Status outcome, String reason, Instant now) {
+    private void end(Journeys.Writes w, Journey j, Journey.Status outcome, String reason, Instant now) {
         journeys.cancelTimer(j.end(outcome));
-        journeys.save(j, now);
-        journeys.history(j.id, j.currentStep, false, now, j.statusName(), reason);
+        w.save(j);
+        w.history(j.id, j.currentStep, false, j.statusName(), reason);
     }
 
     private Instant waitUntilDue(Journey j, Step.WaitUntil w, Instant now) {

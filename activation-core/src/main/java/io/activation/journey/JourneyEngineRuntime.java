@@ -20,10 +20,9 @@ import org.springframework.util.backoff.FixedBackOff;
  * One engine instance (consumer settings from Spring Boot's consumer factory, so {@code spring.kafka.*} and service
  * connections apply; group, deserialisers and commits are the engine's own): a consumer of the engine's group on {@code activation.events} plus a timer poller. The
  * application runs one; {@link #newInstance} makes more (several engine instances in one process, as a test of
- * rebalancing does). Each record is applied in its own transaction; offsets are committed once the records of a
- * poll (at most 100) are applied (ack mode BATCH: a synchronous commit per record took about 15 % of the consumer
- * threads' time in the journey benchmark), so a crash replays at most one poll's records, which the engine
- * recognises as applied.
+ * rebalancing does). The records of a poll (at most {@code activation.journeys.batch-size}) are applied together in
+ * one transaction ({@link EngineListener}); offsets are committed once they are (ack mode BATCH), so a crash replays
+ * at most one poll's records, which the engine recognises as applied.
  */
 public class JourneyEngineRuntime implements SmartLifecycle {
 
@@ -64,7 +63,7 @@ public class JourneyEngineRuntime implements SmartLifecycle {
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.batchSize());
         ContainerProperties containerProperties = new ContainerProperties(ingest.eventsTopic());
         containerProperties.setAckMode(ContainerProperties.AckMode.BATCH);
         containerProperties.setMessageListener(new EngineListener(engine));

@@ -13,8 +13,11 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param consumerGroup the Kafka consumer group of the engine instances
  * @param concurrency consumers per engine instance (at most the partitions of {@code activation.events} are busy)
+ * @param batchSize records of {@code activation.events} a consumer polls and applies in one transaction
  * @param timerPollInterval how often (real time) the poller looks for due timers
  * @param timerBatchSize timers claimed per poll
+ * @param timerOutboxLimit no timers are claimed while the outbox holds more messages than this (0: no limit), so a
+ *     burst of due timers does not queue every other event of the platform behind it
  * @param deadLetterTopic where records the engine cannot apply after retries are published
  * @param appliedRetention how long the ids of applied records are kept to recognise redeliveries; longer than
  *     the retention of {@code activation.events}, past which Kafka cannot redeliver anyway
@@ -29,7 +32,9 @@ public record JourneyProperties(
         @DefaultValue("activation-journeys") @NotBlank String consumerGroup,
         @DefaultValue("2") @Min(1) @Max(64) int concurrency,
         @DefaultValue("150ms") Duration timerPollInterval,
+        @DefaultValue("500") @Min(1) @Max(5000) int batchSize,
         @DefaultValue("200") @Min(1) @Max(10000) int timerBatchSize,
+        @DefaultValue("10000") @Min(0) int timerOutboxLimit,
         @DefaultValue("activation.journeys.dlt") @NotBlank String deadLetterTopic,
         @DefaultValue("8d") Duration appliedRetention,
         @DefaultValue("5s") Duration schedulePollInterval,

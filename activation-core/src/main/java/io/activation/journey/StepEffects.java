@@ -5,7 +5,6 @@ import io.activation.datamodel.RowResult;
 import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableSchema;
 import io.activation.delivery.MessageRequest;
-import io.activation.delivery.MessageRequests;
 import io.activation.ingest.Ingestion;
 import io.activation.platform.NotFoundException;
 import java.time.Instant;
@@ -31,16 +30,14 @@ class StepEffects {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-zA-Z0-9_.]+)}");
     private static final String ORIGIN = "journeys";
 
-    private final MessageRequests messages;
     private final Ingestion ingestion;
     private final TableCatalog catalog;
     private final Journeys journeys;
     private final ScenarioValidator validator;
     private final JdbcTemplate jdbc;
 
-    StepEffects(MessageRequests messages, Ingestion ingestion, TableCatalog catalog, Journeys journeys,
+    StepEffects(Ingestion ingestion, TableCatalog catalog, Journeys journeys,
             ScenarioValidator validator, JdbcTemplate jdbc) {
-        this.messages = messages;
         this.ingestion = ingestion;
         this.catalog = catalog;
         this.journeys = journeys;
@@ -55,13 +52,12 @@ class StepEffects {
         }
     }
 
-    Outcome send(Journey j, Step.Send s, String key, Instant now) {
+    /** Asks for the message; it is written with the pass's other requests, and the history row says how it went. */
+    Journeys.PendingRequest send(Journeys.Writes w, Journey j, Step.Send s, String key, Instant now) {
         ObjectNode context = JsonNodeFactory.instance.objectNode();
         context.set("trigger", j.triggerData == null ? JsonNodeFactory.instance.nullNode() : j.triggerData);
-        var request = messages.request(new MessageRequest(null, key, j.contactId, j.scenarioId, j.version, j.id,
-                s.id(), s.channels(), j.definition.priority(), null, now, s.options(), context));
-        return request.map(r -> new Outcome("requested", "message request " + r.id()))
-                .orElseGet(() -> new Outcome("duplicate", "request " + key + " existed"));
+        return w.request(new MessageRequest(null, key, j.contactId, j.scenarioId, j.version, j.id, s.id(),
+                s.channels(), j.definition.priority(), null, now, s.options(), context));
     }
 
     Outcome updateContact(Journey j, Step.UpdateContact u, String key, Instant now) {

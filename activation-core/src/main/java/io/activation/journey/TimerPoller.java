@@ -4,7 +4,6 @@ import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
 import io.activation.platform.PollingWorker;
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -51,8 +50,17 @@ public class TimerPoller {
         return new TimerPoller(jdbc, transactions, outbox, events, clock, properties);
     }
 
-    /** Fires what is due now; returns how many timers fired. */
+    /**
+     * Fires what is due now; returns how many timers fired. Nothing fires while the outbox holds more than
+     * {@code activation.journeys.timer-outbox-limit} messages: the relay publishes in id order, so a burst of due
+     * timers claimed all at once would hold every other event of the platform (and the message requests of the
+     * journeys it moves on) behind it until the whole burst is published. The timers wait in PostgreSQL instead.
+     */
     public int pollOnce() {
+        int limit = properties.timerOutboxLimit();
+        if (limit > 0 && outboxSpan() > limit) {
+            return 0;
+        }
         Integer fired = transactions.execute(status -> {
             Timestamp now = Timestamp.from(clock.instant());
             List<Due> due = jdbc.query("""
@@ -84,9 +92,15 @@ public class TimerPoller {
         return fired == null ? 0 : fired;
     }
 
+    /** How many messages the outbox holds at most (the span of its ids: two index look-ups, not a count). */
+    private long outboxSpan() {
+        Long span = jdbc.queryForObject("select coalesce(max(id) - min(id) + 1, 0) from outbox", Long.class);
+        return span == null ? 0 : span;
+    }
+
     /** The id of the event announcing a timer: the same for every attempt. */
     static UUID timerEventId(long timerId) {
-        return UUID.nameUUIDFromBytes(("journey-timer:" + timerId).getBytes(StandardCharsets.UTF_8));
+        return ChangeEvents.deterministicId("journey-timer:" + timerId);
     }
 
     public void start() {

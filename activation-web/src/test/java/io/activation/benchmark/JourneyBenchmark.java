@@ -853,7 +853,9 @@ public final class JourneyBenchmark {
         MachineStats.Usage usage = MachineStats.between(a, b);
         Map<String, Long> byGroup = new LinkedHashMap<>();
         for (String g : List.of("engine consumers (journey-engine-*)", "timer poller (journey-timers)",
-                "outbox relay", "Tomcat (http-nio-*)", "benchmark client", "Kafka broker and clients", "other")) {
+                "outbox relay", "delivery arbitration (delivery-arbitration-*)",
+                "other consumers of activation.events (segments, scores, tracking, reference fan-out)",
+                "Tomcat (http-nio-*)", "benchmark client", "Kafka broker and clients", "other")) {
             byGroup.put(g, 0L);
         }
         for (var e : to.entrySet()) {
@@ -870,6 +872,12 @@ public final class JourneyBenchmark {
                 group = "timer poller (journey-timers)";
             } else if (name.startsWith("outbox-relay")) {
                 group = "outbox relay";
+            } else if (name.startsWith("delivery-arbitration")) {
+                group = "delivery arbitration (delivery-arbitration-*)";
+            } else if (name.startsWith("activation-segments") || name.startsWith("activation-scores")
+                    || name.startsWith("activation-tracking") || name.startsWith("reference-fanout")) {
+                group = "other consumers of activation.events (segments, scores, tracking, reference fan-out)";
+
             } else if (name.startsWith("http-nio")) {
                 group = "Tomcat (http-nio-*)";
             } else if (name.startsWith("bench-")) {

@@ -268,19 +268,24 @@ public final class JourneyBenchmark {
                 latency.rate());
 
         // (b) the timer burst: journeys written set-based, the raw ceiling, then the drain.
-        Instant due = clock.instant().plus(Duration.ofHours(1));
-        long setupStart = System.nanoTime();
-        createWaitingJourneys(timerScenario, due);
-        log("%,d waiting journeys with their timers written in %.1f s", settings.timers(),
-                (System.nanoTime() - setupStart) / 1e9);
-        int batch = context.getBean(JourneyProperties.class).timerBatchSize();
-        RawResult raw = raw(due, batch, settings.rawConnections());
-        log("Raw claim + update + outbox insert: %,.0f timers/s (%d connection(s), %d per transaction)",
-                raw.perSecond(), raw.connections(), raw.batch());
-        DrainResult drain = drain(timerScenario, due);
-        log("Drain: claimed at %,.0f/s, applied at %,.0f/s, published at %,.0f/s; complete %s",
-                drain.claimed() / drain.claimSeconds(), drain.requests() / drain.applySeconds(),
-                drain.published() / drain.publishSeconds(), drain.complete());
+        // Only when asked for: -Dbench.phases=latency runs (a) alone.
+        RawResult raw = null;
+        DrainResult drain = null;
+        if (settings.phases().contains("timers")) {
+            Instant due = clock.instant().plus(Duration.ofHours(1));
+            long setupStart = System.nanoTime();
+            createWaitingJourneys(timerScenario, due);
+            log("%,d waiting journeys with their timers written in %.1f s", settings.timers(),
+                    (System.nanoTime() - setupStart) / 1e9);
+            int batch = context.getBean(JourneyProperties.class).timerBatchSize();
+            raw = raw(due, batch, settings.rawConnections());
+            log("Raw claim + update + outbox insert: %,.0f timers/s (%d connection(s), %d per transaction)",
+                    raw.perSecond(), raw.connections(), raw.batch());
+            drain = drain(timerScenario, due);
+            log("Drain: claimed at %,.0f/s, applied at %,.0f/s, published at %,.0f/s; complete %s",
+                    drain.claimed() / drain.claimSeconds(), drain.requests() / drain.applySeconds(),
+                    drain.published() / drain.publishSeconds(), drain.complete());
+        }
 
         String loadAfter = MachineStats.loadAverage();
         String report = report(loadBefore, loadAfter, latency, raw, drain);
@@ -1058,6 +1063,9 @@ public final class JourneyBenchmark {
         r.append("\nWhere the engine's consumer threads spent it:\n\n").append(a.engineStacks());
         }
 
+        if (b == null) {
+            return r.toString();
+        }
         r.append("\n### (b) A burst of ").append(String.format("%,d", b.timers()))
                 .append(" timers due at once\n\n");
         r.append(String.format("%,d journeys of the scenario \"wait 1 h -> send\" waiting at their wait step, each"

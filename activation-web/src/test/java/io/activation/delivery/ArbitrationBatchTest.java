@@ -3,9 +3,11 @@ package io.activation.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.activation.testing.Concurrently;
 import java.sql.Timestamp;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -105,6 +107,43 @@ class ArbitrationBatchTest extends DeliveryTestSupport {
         assertThat(steps(low)).contains("priority/email/blocked");
         assertThat(reasons(low)).anySatisfy(r -> assertThat(r).contains("lost the slot of cap", "to request "
                 + high));
+    }
+
+    @Test
+    void batchesSharingContactsInAnyOrderNeitherDeadlockNorBreakTheCap() throws Exception {
+        cap("""
+                {"name": "%s", "scope": "channel", "channel": "email", "max": 2, "window": "P1D"}
+                """.formatted(unique("overlap")));
+        Timestamp due = Timestamp.from(clock.instant().minusSeconds(1));
+        List<Long> contacts = new ArrayList<>();
+        List<Long> requests = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            String who = unique("overlap");
+            long contact = contact(who, "{\"email\": \"" + who + "@example.com\"}");
+            consent(who, "email", "marketing", "granted");
+            contacts.add(contact);
+            for (int i = 0; i < 4; i++) {
+                requests.add(unpublished(contact, "tpl-email", "pending", due, 50));
+            }
+        }
+        // Four batches over the same contacts, each listing them in another order, at the same moment (the poller
+        // may join in): the contacts' locks are taken in one order, so none deadlocks, and each contact gets
+        // exactly its cap.
+        Concurrently.run(4, t -> {
+            List<Long> order = new ArrayList<>(contacts);
+            Collections.rotate(order, t);
+            if (t % 2 == 1) {
+                Collections.reverse(order);
+            }
+            return arbitration.decideDueAll(order);
+        });
+
+        for (long contact : contacts) {
+            assertThat(jdbc.queryForObject("select count(*) from deliveries where contact_id = ?", Integer.class,
+                    contact)).isEqualTo(2);
+        }
+        assertThat(requests.stream().map(this::status).toList()).filteredOn("dispatched"::equals).hasSize(8);
+        assertThat(requests.stream().map(this::status).toList()).filteredOn("dropped"::equals).hasSize(8);
     }
 
     private int countDecisions(long... requestIds) {

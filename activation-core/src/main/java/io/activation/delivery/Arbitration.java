@@ -1,6 +1,9 @@
 package io.activation.delivery;
 
 import io.activation.consent.Suppressions;
+import io.activation.ingest.Outbox;
+import io.activation.ingest.OutboxMessage;
+import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,8 +13,15 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -25,6 +35,13 @@ import org.springframework.transaction.annotation.Transactional;
  *
  * <p>All decisions of one contact are serialised by a transaction-scoped PostgreSQL advisory lock on the contact,
  * so caps hold when many threads and engine instances decide requests of the same contact at once.
+ *
+ * <p>Requests are decided in batches (a Kafka poll, a poller's due contacts) in one transaction: the batch's
+ * contacts are locked in one statement (in a fixed order, so two batches cannot deadlock), what the checks need of
+ * them (consents, suppressions, addresses, cap counts, quiet hours) is read once, the requests are decided in
+ * memory in their order (a dispatch counts towards the caps of the contact's later requests of the batch), and the
+ * trail, the deliveries, the status updates and the events are written with one statement each. A single request
+ * is a batch of one.
  */
 @Service
 public class Arbitration implements ChannelFallback {
@@ -46,28 +63,28 @@ public class Arbitration implements ChannelFallback {
     private final ChannelDirectory channels;
     private final ContactAddresses addresses;
     private final ConsentPolicy consentPolicy;
-    private final Suppressions suppressions;
     private final FrequencyCaps caps;
     private final QuietHours quietHours;
     private final Deliveries deliveries;
     private final DeliveryDecisions decisions;
     private final DeliveryEvents events;
+    private final Outbox outbox;
 
     Arbitration(JdbcTemplate jdbc, Clock clock, DeliveryProperties properties, ChannelDirectory channels,
-            ContactAddresses addresses, ConsentPolicy consentPolicy, Suppressions suppressions, FrequencyCaps caps,
-            QuietHours quietHours, Deliveries deliveries, DeliveryDecisions decisions, DeliveryEvents events) {
+            ContactAddresses addresses, ConsentPolicy consentPolicy, FrequencyCaps caps, QuietHours quietHours,
+            Deliveries deliveries, DeliveryDecisions decisions, DeliveryEvents events, Outbox outbox) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.properties = properties;
         this.channels = channels;
         this.addresses = addresses;
         this.consentPolicy = consentPolicy;
-        this.suppressions = suppressions;
         this.caps = caps;
         this.quietHours = quietHours;
         this.deliveries = deliveries;
         this.decisions = decisions;
         this.events = events;
+        this.outbox = outbox;
     }
 
     /**
@@ -77,35 +94,57 @@ public class Arbitration implements ChannelFallback {
      */
     @Transactional
     public void arrive(long requestId) {
-        Optional<MessageRequest> found = lockRequest(requestId);
-        if (found.isEmpty() || !MessageRequest.REQUESTED.equals(found.get().status())) {
+        arriveAll(List.of(requestId));
+    }
+
+    /**
+     * Requests arrived (a Kafka poll), handled as {@link #arrive(long)} handles one, in one transaction and in the
+     * list's order: a later request of the same contact sees the caps taken by an earlier one. Should any of them
+     * fail, nothing of the batch is written (the caller then handles them one by one).
+     */
+    @Transactional
+    public void arriveAll(List<Long> requestIds) {
+        List<MessageRequest> requests = lockRequests(requestIds).stream()
+                .filter(r -> MessageRequest.REQUESTED.equals(r.status())).toList();
+        if (requests.isEmpty()) {
             return;
         }
-        MessageRequest r = found.get();
         Instant now = now();
         Duration window = properties.arbitrationWindow();
-        if (!window.isZero() && r.options().purpose() == SendOptions.Purpose.MARKETING
-                && caps.anyApplies(r.channels().stream().map(MessageRequest.ChannelChoice::channel).toList(),
-                        r.scenarioId())) {
-            Instant until = now.plus(window);
-            jdbc.update("update message_requests set status = ?, decide_at = ? where id = ?", PENDING,
-                    Timestamp.from(until), r.id());
-            decisions.record(r.id(), null, r.contactId(), "priority", null, "deferred", "a frequency cap applies:"
-                    + " waits in the arbitration window (" + window + ") until " + until + " for competing requests"
-                    + " of the contact, decided highest priority first", now);
-            return;
+        List<FrequencyCap> capList = caps.list();
+        Writes writes = new Writes(now);
+        List<MessageRequest> undecided = new ArrayList<>();
+        for (MessageRequest r : requests) {
+            if (!window.isZero() && r.options().purpose() == SendOptions.Purpose.MARKETING
+                    && FrequencyCaps.anyApplies(capList, r.channels().stream()
+                            .map(MessageRequest.ChannelChoice::channel).toList(), r.scenarioId())) {
+                Instant until = now.plus(window);
+                writes.status(r.id(), PENDING, Decided.KEEP, until);
+                writes.record(r.id(), null, r.contactId(), "priority", null, "deferred", "a frequency cap applies:"
+                        + " waits in the arbitration window (" + window + ") until " + until + " for competing"
+                        + " requests of the contact, decided highest priority first");
+            } else {
+                undecided.add(r);
+            }
         }
-        decide(r, now, new Round());
+        Facts facts = facts(undecided, capList, now);
+        for (MessageRequest r : undecided) {
+            decide(r, now, new Round(), facts, writes);
+        }
+        writes.flush();
     }
 
     /** Decides one undecided request now, whatever its window or deferral. Answers whether it was undecided. */
     @Transactional
     public boolean decide(long requestId) {
-        Optional<MessageRequest> found = lockRequest(requestId);
+        List<MessageRequest> found = lockRequests(List.of(requestId));
         if (found.isEmpty() || isDecided(requestId)) {
             return false;
         }
-        decide(found.get(), now(), new Round());
+        Instant now = now();
+        Writes writes = new Writes(now);
+        decide(found.get(0), now, new Round(), facts(found, caps.list(), now), writes);
+        writes.flush();
         return true;
     }
 
@@ -115,22 +154,41 @@ public class Arbitration implements ChannelFallback {
      */
     @Transactional
     public int decideDue(long contactId) {
-        lockContact(contactId);
+        return decideDueAll(List.of(contactId));
+    }
+
+    /**
+     * {@link #decideDue(long)} for several contacts in one transaction (a poller's batch); answers how many
+     * requests were considered. Should any of them fail, nothing of the batch is written.
+     */
+    @Transactional
+    public int decideDueAll(List<Long> contactIds) {
+        lockContacts(contactIds);
         Instant now = now();
-        List<MessageRequest> due = jdbc.query(MessageRequests.SELECT + " " + """
-                 where contact_id = ? and decided_at is null and decide_at <= ?
-                 for update skip locked""", MessageRequests::map, contactId, Timestamp.from(now));
+        Long[] ids = contactIds.toArray(Long[]::new);
+        List<Long> due = jdbc.queryForList("""
+                select distinct contact_id from message_requests
+                where contact_id = any(?) and decided_at is null and decide_at <= ?""", Long.class, ids,
+                Timestamp.from(now));
         if (due.isEmpty()) {
             return 0;
         }
-        List<MessageRequest> competing = new ArrayList<>(jdbc.query(MessageRequests.SELECT + " " + """
-                 where contact_id = ? and decided_at is null and (decide_at <= ? or status = ?)
-                 order by priority desc, id for update skip locked""", MessageRequests::map, contactId,
-                Timestamp.from(now), PENDING));
-        Round round = new Round();
+        List<MessageRequest> competing = jdbc.query(MessageRequests.SELECT + " " + """
+                 where contact_id = any(?) and decided_at is null and (decide_at <= ? or status = ?)
+                 order by contact_id, priority desc, id for update skip locked""", MessageRequests::map,
+                due.toArray(Long[]::new), Timestamp.from(now), PENDING);
+        Facts facts = facts(competing, caps.list(), now);
+        Writes writes = new Writes(now);
+        Round round = null;
+        long contact = -1;
         for (MessageRequest r : competing) {
-            decide(r, now, round);
+            if (round == null || r.contactId() != contact) {
+                round = new Round();
+                contact = r.contactId();
+            }
+            decide(r, now, round, facts, writes);
         }
+        writes.flush();
         return competing.size();
     }
 
@@ -153,12 +211,14 @@ public class Arbitration implements ChannelFallback {
                 + " is null", Timestamp.from(now), Timestamp.from(now), deliveryId) == 0) {
             return;
         }
-        decisions.record(d.requestId(), deliveryId, d.contactId(), "fallback", d.channel(), "failed", reason, now);
+        Writes writes = new Writes(now);
+        writes.record(d.requestId(), deliveryId, d.contactId(), "fallback", d.channel(), "failed", reason);
         Integer others = jdbc.queryForObject("""
                 select count(*) from deliveries where request_id = ? and channel = ? and id <> ?
                   and fallen_back_at is null and status not in ('failed', 'bounced', 'dead')""", Integer.class,
                 d.requestId(), d.channel(), deliveryId);
         if (others != null && others > 0) {
+            writes.flush();
             return;
         }
         MessageRequest r = jdbc.query(MessageRequests.SELECT + " where id = ?", MessageRequests::map, d.requestId())
@@ -169,14 +229,17 @@ public class Arbitration implements ChannelFallback {
                 from = i + 1;
             }
         }
-        Choice choice = choose(r, from, now, new Round(), true);
+        Facts facts = facts(List.of(r), caps.list(), now);
+        Choice choice = choose(r, from, now, new Round(), true, facts, writes);
         if (choice.chosen() != null) {
-            dispatch(r, choice, now);
-            return;
+            dispatch(r, choice, now, facts, writes);
+        } else {
+            String why = from >= r.channels().size() ? d.channel() + " was the last channel"
+                    : "no later channel was allowed (" + String.join("; ", choice.blocked()) + ")";
+            finish(r, "failed", "fallback", null, "failed", "no channel left after " + d.channel() + ": " + why,
+                    writes);
         }
-        String why = from >= r.channels().size() ? d.channel() + " was the last channel"
-                : "no later channel was allowed (" + String.join("; ", choice.blocked()) + ")";
-        finish(r, "failed", "fallback", null, "failed", "no channel left after " + d.channel() + ": " + why, now);
+        writes.flush();
     }
 
     /** Falls back from deliveries sent but not confirmed as delivered by their {@code confirm_by}. */
@@ -216,40 +279,233 @@ public class Arbitration implements ChannelFallback {
     private record Choice(MessageRequest.ChannelChoice chosen, List<String> addresses, boolean capBlocked,
             Instant capFreeAt, String capStage, String capReason, List<String> blocked) {}
 
-    private void decide(MessageRequest r, Instant now, Round round) {
+    /** What the checks need to know about the contacts of a batch, read once under their locks. */
+    private static final class Facts {
+        final List<FrequencyCap> caps;
+        final Optional<QuietHours.Window> quiet;
+        final ContactAddresses.Known addresses;
+        final ConsentPolicy.Known consents;
+        final Map<String, Suppressions.Suppression> suppressions;
+        /** The marketing deliveries the caps count, per contact; a dispatch of the batch is added as it is made. */
+        final Map<Long, List<FrequencyCaps.Sent>> sent;
+
+        Facts(List<FrequencyCap> caps, Optional<QuietHours.Window> quiet, ContactAddresses.Known addresses,
+                ConsentPolicy.Known consents, Map<String, Suppressions.Suppression> suppressions,
+                Map<Long, List<FrequencyCaps.Sent>> sent) {
+            this.caps = caps;
+            this.quiet = quiet;
+            this.addresses = addresses;
+            this.consents = consents;
+            this.suppressions = suppressions;
+            this.sent = sent;
+        }
+
+        Optional<Suppressions.Suppression> suppression(String channel, String address) {
+            return Optional.ofNullable(suppressions.get(channel + " " + Suppressions.normalise(channel, address)));
+        }
+
+        List<FrequencyCaps.Sent> sent(long contactId) {
+            return sent.computeIfAbsent(contactId, c -> new ArrayList<>());
+        }
+    }
+
+    private Facts facts(List<MessageRequest> requests, List<FrequencyCap> capList, Instant now) {
+        Set<Long> contacts = new LinkedHashSet<>();
+        Set<String> wanted = new HashSet<>();
+        boolean marketing = false;
+        for (MessageRequest r : requests) {
+            contacts.add(r.contactId());
+            r.channels().forEach(c -> wanted.add(c.channel()));
+            marketing |= r.options().purpose() == SendOptions.Purpose.MARKETING;
+        }
+        ContactAddresses.Known known = addresses.load(contacts, wanted);
+        List<String> channelList = new ArrayList<>();
+        List<String> addressList = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (MessageRequest r : requests) {
+            for (MessageRequest.ChannelChoice c : r.channels()) {
+                for (String address : known.resolve(r.contactId(), c.channel()).addresses()) {
+                    String normalised = Suppressions.normalise(c.channel(), address);
+                    if (seen.add(c.channel() + " " + normalised)) {
+                        channelList.add(c.channel());
+                        addressList.add(normalised);
+                    }
+                }
+            }
+        }
+        Map<String, Suppressions.Suppression> suppressed = new HashMap<>();
+        if (!channelList.isEmpty()) {
+            jdbc.query(connection -> {
+                PreparedStatement ps = connection.prepareStatement("""
+                        select s.* from suppressions s
+                        join unnest(?::varchar[], ?::varchar[]) as x(channel, address)
+                          on s.channel = x.channel and s.address = x.address""");
+                ps.setArray(1, connection.createArrayOf("varchar", channelList.toArray()));
+                ps.setArray(2, connection.createArrayOf("varchar", addressList.toArray()));
+                return ps;
+            }, rs -> {
+                Suppressions.Suppression found = new Suppressions.Suppression(rs.getString("channel"),
+                        rs.getString("address"), rs.getString("reason"), rs.getString("source"),
+                        rs.getString("detail"), rs.getTimestamp("created_at").toInstant());
+                suppressed.put(found.channel() + " " + found.address(), found);
+            });
+        }
+        return new Facts(capList, marketing ? quietHours.window() : Optional.empty(), known,
+                consentPolicy.load(contacts), suppressed, marketing ? caps.history(contacts, capList, now)
+                        : new HashMap<>());
+    }
+
+    /** How a status update treats {@code decided_at}. */
+    private enum Decided {
+        /** Leaves it (the request waits). */
+        KEEP,
+        /** Sets it unless set (a dispatch, also after a fallback). */
+        FIRST,
+        /** Sets it (the request ended). */
+        NOW
+    }
+
+    /**
+     * What deciding a batch writes, kept in order and written at the end with one statement per table: the
+     * deliveries first (a chosen decision names its delivery), then the trail, the requests' statuses and the
+     * events.
+     */
+    private final class Writes {
+        private record Chosen(Deliveries.Pending delivery, String reason) {}
+
+        private record Status(long id, String status, Decided decided, Instant decideAt) {}
+
+        private final Instant now;
+        private final List<Object> trail = new ArrayList<>();
+        private final List<Deliveries.Pending> pending = new ArrayList<>();
+        private final List<Object> events = new ArrayList<>();
+        private final Map<Long, Status> statuses = new LinkedHashMap<>();
+
+        Writes(Instant now) {
+            this.now = now;
+        }
+
+        void record(long requestId, Long deliveryId, long contactId, String stage, String channel, String outcome,
+                String reason) {
+            trail.add(new DeliveryDecisions.Entry(requestId, deliveryId, contactId, stage, channel, outcome, reason,
+                    now));
+        }
+
+        /** A delivery to insert; its chosen decision reads {@code reason} followed by the delivery's id. */
+        void dispatch(Deliveries.Pending delivery, String reason) {
+            pending.add(delivery);
+            trail.add(new Chosen(delivery, reason));
+            events.add(delivery);
+        }
+
+        void status(long requestId, String status, Decided decided, Instant decideAt) {
+            statuses.put(requestId, new Status(requestId, status, decided, decideAt));
+        }
+
+        void event(OutboxMessage event) {
+            events.add(event);
+        }
+
+        void flush() {
+            deliveries.insertAll(pending);
+            List<DeliveryDecisions.Entry> entries = new ArrayList<>(trail.size());
+            for (Object o : trail) {
+                if (o instanceof Chosen c) {
+                    Deliveries.Pending p = c.delivery();
+                    if (p.id != null) {
+                        entries.add(new DeliveryDecisions.Entry(p.request.id(), p.id, p.request.contactId(),
+                                "channel", p.choice.channel(), "chosen", c.reason() + p.id, now));
+                    }
+                } else {
+                    entries.add((DeliveryDecisions.Entry) o);
+                }
+            }
+            decisions.recordAll(entries);
+            updateStatuses();
+            List<OutboxMessage> messages = new ArrayList<>(events.size());
+            for (Object o : events) {
+                if (o instanceof Deliveries.Pending p) {
+                    if (p.id != null) {
+                        messages.add(deliveries.dispatched(p));
+                    }
+                } else {
+                    messages.add((OutboxMessage) o);
+                }
+            }
+            outbox.append(messages);
+        }
+
+        private void updateStatuses() {
+            if (statuses.isEmpty()) {
+                return;
+            }
+            int n = statuses.size();
+            Object[] ids = new Object[n];
+            String[] status = new String[n];
+            String[] decided = new String[n];
+            String[] decideAt = new String[n];
+            int i = 0;
+            for (Status st : statuses.values()) {
+                ids[i] = st.id();
+                status[i] = st.status();
+                decided[i] = st.decided().name();
+                decideAt[i] = st.decideAt() == null ? null : st.decideAt().toString();
+                i++;
+            }
+            jdbc.update(connection -> {
+                PreparedStatement ps = connection.prepareStatement("""
+                        update message_requests m set status = u.status,
+                            decided_at = case u.decided when 'NOW' then ?::timestamptz
+                                when 'FIRST' then coalesce(m.decided_at, ?::timestamptz) else m.decided_at end,
+                            decide_at = u.decide_at
+                        from unnest(?::bigint[], ?::varchar[], ?::varchar[], ?::timestamptz[])
+                            as u(id, status, decided, decide_at)
+                        where m.id = u.id""");
+                ps.setTimestamp(1, Timestamp.from(now));
+                ps.setTimestamp(2, Timestamp.from(now));
+                ps.setArray(3, connection.createArrayOf("bigint", ids));
+                ps.setArray(4, connection.createArrayOf("varchar", status));
+                ps.setArray(5, connection.createArrayOf("varchar", decided));
+                ps.setArray(6, connection.createArrayOf("varchar", decideAt));
+                return ps;
+            });
+        }
+    }
+
+    private void decide(MessageRequest r, Instant now, Round round, Facts facts, Writes writes) {
         Instant expiresAt = r.expiresAt();
         if (expiresAt != null && !now.isBefore(expiresAt)) {
             String last = jdbc.query("select reason from delivery_decisions where request_id = ? and outcome ="
                     + " 'deferred' order by id desc limit 1", (rs, n) -> rs.getString(1), r.id()).stream()
                     .findFirst().map(s -> " (last deferred: " + s + ")").orElse("");
             finish(r, "expired", "expiry", null, "dropped", "expired at " + expiresAt + " before it could be sent"
-                    + last, now);
+                    + last, writes);
             return;
         }
         boolean marketing = r.options().purpose() == SendOptions.Purpose.MARKETING;
-        Choice choice = choose(r, 0, now, round, false);
+        Choice choice = choose(r, 0, now, round, false, facts, writes);
         if (choice.chosen() == null) {
             if (choice.capBlocked()) {
                 if (expiresAt != null && choice.capFreeAt() != null) {
                     Instant until = choice.capFreeAt().isBefore(expiresAt) ? choice.capFreeAt() : expiresAt;
                     defer(r, until, choice.capStage(), null, choice.capReason() + "; deferred until " + until
-                            + (until.equals(expiresAt) ? " (its expiry)" : " (a slot frees)"), now);
+                            + (until.equals(expiresAt) ? " (its expiry)" : " (a slot frees)"), writes);
                 } else {
                     finish(r, "dropped", choice.capStage(), null, "dropped", choice.capReason() + (expiresAt == null
                             ? "; the request has no expiresAfter, so it does not wait for a slot"
-                            : "; the cap allows no message"), now);
+                            : "; the cap allows no message"), writes);
                 }
             } else {
                 finish(r, "skipped", "channel", null, "skipped", "no channel of " + names(r)
-                        + " is allowed and reachable (" + String.join("; ", choice.blocked()) + ")", now);
+                        + " is allowed and reachable (" + String.join("; ", choice.blocked()) + ")", writes);
             }
             return;
         }
         if (marketing) {
-            Optional<QuietHours.Window> quiet = quietHours.window();
+            Optional<QuietHours.Window> quiet = facts.quiet;
             String channel = choice.chosen().channel();
             if (quiet.isPresent()) {
-                ZoneId zone = quietHours.zoneOf(r.contactId());
+                ZoneId zone = quietHours.zone(facts.addresses.timeZone(r.contactId()));
                 ZonedDateTime local = now.atZone(zone);
                 QuietHours.Window w = quiet.get();
                 if (w.contains(local.toLocalTime())) {
@@ -257,21 +513,21 @@ public class Arbitration implements ChannelFallback {
                     String why = LOCAL.format(local) + " " + zone + " is within quiet hours " + w;
                     if (r.options().quietHours() == SendOptions.QuietHoursPolicy.SKIP) {
                         finish(r, "skipped", "quiet-hours", channel, "skipped", why + "; the send step skips in"
-                                + " quiet hours", now);
+                                + " quiet hours", writes);
                     } else if (expiresAt != null && next.isAfter(expiresAt)) {
                         finish(r, "expired", "quiet-hours", channel, "dropped", why + "; they end at " + next
-                                + ", after the request's expiry " + expiresAt, now);
+                                + ", after the request's expiry " + expiresAt, writes);
                     } else {
                         defer(r, next, "quiet-hours", channel, why + "; deferred until " + LOCAL.format(
-                                next.atZone(zone)) + " " + zone + " (" + next + ")", now);
+                                next.atZone(zone)) + " " + zone + " (" + next + ")", writes);
                     }
                     return;
                 }
-                decisions.record(r.id(), null, r.contactId(), "quiet-hours", channel, "passed", LOCAL.format(local)
-                        + " " + zone + " is outside quiet hours " + w, now);
+                writes.record(r.id(), null, r.contactId(), "quiet-hours", channel, "passed", LOCAL.format(local)
+                        + " " + zone + " is outside quiet hours " + w);
             }
         }
-        dispatch(r, choice, now);
+        dispatch(r, choice, now, facts, writes);
         round.won(r, choice.chosen().channel());
     }
 
@@ -280,7 +536,8 @@ public class Arbitration implements ChannelFallback {
      * and caps is chosen. On a fallback the request holds its slot in the global and scenario caps already, so only
      * the caps of the new channel are checked.
      */
-    private Choice choose(MessageRequest r, int from, Instant now, Round round, boolean fallback) {
+    private Choice choose(MessageRequest r, int from, Instant now, Round round, boolean fallback, Facts facts,
+            Writes writes) {
         boolean marketing = r.options().purpose() == SendOptions.Purpose.MARKETING;
         boolean capBlocked = false;
         Instant capFreeAt = null;
@@ -294,49 +551,49 @@ public class Arbitration implements ChannelFallback {
             long id = r.id();
             long contact = r.contactId();
             if (!channels.available(ch)) {
-                blocks.add(block(id, contact, "channel", ch, "no sender serves channel " + ch
-                        + " in this installation", now));
+                blocks.add(block(writes, id, contact, "channel", ch, "no sender serves channel " + ch
+                        + " in this installation"));
                 continue;
             }
-            ConsentPolicy.Verdict consent = consentPolicy.check(contact, ch, r.options().purpose());
+            ConsentPolicy.Verdict consent = ConsentPolicy.check(facts.consents, contact, ch, r.options().purpose());
             if (!consent.allowed()) {
-                blocks.add(block(id, contact, "consent", ch, consent.reason(), now));
+                blocks.add(block(writes, id, contact, "consent", ch, consent.reason()));
                 continue;
             }
-            decisions.record(id, null, contact, "consent", ch, "passed", consent.reason(), now);
-            ContactAddresses.Resolved resolved = addresses.resolve(contact, ch);
+            writes.record(id, null, contact, "consent", ch, "passed", consent.reason());
+            ContactAddresses.Resolved resolved = facts.addresses.resolve(contact, ch);
             List<String> usable = new ArrayList<>();
             List<String> suppressed = new ArrayList<>();
             for (String address : resolved.addresses()) {
-                suppressions.find(ch, address).ifPresentOrElse(s -> suppressed.add(s.address() + " (" + s.reason()
+                facts.suppression(ch, address).ifPresentOrElse(s -> suppressed.add(s.address() + " (" + s.reason()
                         + ", " + s.source() + ")"), () -> usable.add(address));
             }
             if (!suppressed.isEmpty()) {
                 if (usable.isEmpty()) {
-                    blocks.add(block(id, contact, "suppression", ch, "suppressed: " + String.join(", ", suppressed),
-                            now));
+                    blocks.add(block(writes, id, contact, "suppression", ch, "suppressed: "
+                            + String.join(", ", suppressed)));
                     continue;
                 }
-                decisions.record(id, null, contact, "suppression", ch, "passed", "skipping suppressed: "
-                        + String.join(", ", suppressed), now);
+                writes.record(id, null, contact, "suppression", ch, "passed", "skipping suppressed: "
+                        + String.join(", ", suppressed));
             } else if (resolved.found()) {
-                decisions.record(id, null, contact, "suppression", ch, "passed", "not on the " + ch
-                        + " suppression list", now);
+                writes.record(id, null, contact, "suppression", ch, "passed", "not on the " + ch
+                        + " suppression list");
             }
             if (usable.isEmpty()) {
-                blocks.add(block(id, contact, "address", ch, resolved.missing(), now));
+                blocks.add(block(writes, id, contact, "address", ch, resolved.missing()));
                 continue;
             }
-            decisions.record(id, null, contact, "address", ch, "passed", usable.size() == 1 ? usable.get(0)
-                    : usable.size() + " device tokens", now);
+            writes.record(id, null, contact, "address", ch, "passed", usable.size() == 1 ? usable.get(0)
+                    : usable.size() + " device tokens");
             if (!marketing) {
-                decisions.record(id, null, contact, "cap", ch, "passed", "transactional: exempt from frequency caps",
-                        now);
+                writes.record(id, null, contact, "cap", ch, "passed", "transactional: exempt from frequency caps");
                 return new Choice(c, usable, false, null, null, null, blocks);
             }
-            List<FrequencyCaps.Blocked> blocked = caps.blocking(contact, ch, r.scenarioId(), id, now, fallback);
+            List<FrequencyCaps.Blocked> blocked = FrequencyCaps.blocking(facts.caps, facts.sent(contact), ch,
+                    r.scenarioId(), id, now, fallback);
             if (blocked.isEmpty()) {
-                decisions.record(id, null, contact, "cap", ch, "passed", "within every frequency cap", now);
+                writes.record(id, null, contact, "cap", ch, "passed", "within every frequency cap");
                 return new Choice(c, usable, false, null, null, null, blocks);
             }
             boolean allChannels = false;
@@ -346,7 +603,7 @@ public class Arbitration implements ChannelFallback {
                 String reason = winner.map(w -> "lost the slot of " + b.cap().describe() + " to request " + w.id()
                         + " (priority " + w.priority() + ", this one " + r.priority() + ")")
                         .orElse(b.cap().describe() + " reached: " + b.counted() + " within the window");
-                blocks.add(block(id, contact, stage, ch, reason, now));
+                blocks.add(block(writes, id, contact, stage, ch, reason));
                 capBlocked = true;
                 if (capStage == null || "priority".equals(stage)) {
                     capStage = stage;
@@ -367,54 +624,66 @@ public class Arbitration implements ChannelFallback {
     }
 
     /** Records a blocked check; answers it as "channel: reason" for the summary. */
-    private String block(long requestId, long contactId, String stage, String channel, String reason,
-            Instant now) {
-        decisions.record(requestId, null, contactId, stage, channel, "blocked", reason, now);
+    private static String block(Writes writes, long requestId, long contactId, String stage, String channel,
+            String reason) {
+        writes.record(requestId, null, contactId, stage, channel, "blocked", reason);
         return channel + ": " + reason;
     }
 
-    private void dispatch(MessageRequest r, Choice choice, Instant now) {
+    private void dispatch(MessageRequest r, Choice choice, Instant now, Facts facts, Writes writes) {
         MessageRequest.ChannelChoice c = choice.chosen();
         int position = r.channels().indexOf(c) + 1;
         for (String address : choice.addresses()) {
-            Optional<Long> id = deliveries.dispatch(r, c, address, now);
-            id.ifPresent(deliveryId -> decisions.record(r.id(), deliveryId, r.contactId(), "channel", c.channel(),
-                    "chosen", "dispatched on " + c.channel() + " (choice " + position + " of " + r.channels().size()
-                            + ") with template " + c.template() + " as delivery " + deliveryId, now));
+            writes.dispatch(new Deliveries.Pending(r, c, address, now), "dispatched on " + c.channel() + " (choice "
+                    + position + " of " + r.channels().size() + ") with template " + c.template() + " as delivery ");
         }
-        jdbc.update("update message_requests set status = ?, decided_at = coalesce(decided_at, ?), decide_at = null"
-                + " where id = ?", DISPATCHED_STATUS, Timestamp.from(now), r.id());
+        if (r.options().purpose() == SendOptions.Purpose.MARKETING) {
+            facts.sent(r.contactId()).add(new FrequencyCaps.Sent(r.id(), c.channel(), r.scenarioId(), now));
+        }
+        writes.status(r.id(), DISPATCHED_STATUS, Decided.FIRST, null);
     }
 
-    private void defer(MessageRequest r, Instant until, String stage, String channel, String reason, Instant now) {
-        jdbc.update("update message_requests set status = ?, decide_at = ? where id = ?", DEFERRED_STATUS,
-                Timestamp.from(until), r.id());
-        decisions.record(r.id(), null, r.contactId(), stage, channel, "deferred", reason, now);
-        events.deferred(r, channel, stage, until, reason);
+    private void defer(MessageRequest r, Instant until, String stage, String channel, String reason, Writes writes) {
+        writes.status(r.id(), DEFERRED_STATUS, Decided.KEEP, until);
+        writes.record(r.id(), null, r.contactId(), stage, channel, "deferred", reason);
+        writes.event(events.deferred(r, channel, stage, until, reason));
     }
 
     /** Ends the request undelivered (skipped, dropped, expired, failed) and publishes {@value #SKIPPED}. */
     private void finish(MessageRequest r, String status, String stage, String channel, String outcome,
-            String reason, Instant now) {
-        jdbc.update("update message_requests set status = ?, decided_at = ?, decide_at = null where id = ?", status,
-                Timestamp.from(now), r.id());
-        decisions.record(r.id(), null, r.contactId(), stage, channel, outcome, reason, now);
-        events.skipped(r, channel, stage, status, reason);
+            String reason, Writes writes) {
+        writes.status(r.id(), status, Decided.NOW, null);
+        writes.record(r.id(), null, r.contactId(), stage, channel, outcome, reason);
+        writes.event(events.skipped(r, channel, stage, status, reason));
     }
 
     private static String names(MessageRequest r) {
         return r.channels().stream().map(MessageRequest.ChannelChoice::channel).toList().toString();
     }
 
-    private Optional<MessageRequest> lockRequest(long requestId) {
-        List<Long> contact = jdbc.queryForList("select contact_id from message_requests where id = ?", Long.class,
-                requestId);
-        if (contact.isEmpty()) {
-            return Optional.empty();
+    /**
+     * Locks the requests' contacts, then the requests; answers those that exist, in the order of the ids (each
+     * once).
+     */
+    private List<MessageRequest> lockRequests(List<Long> requestIds) {
+        Long[] ids = requestIds.toArray(Long[]::new);
+        List<Long> contacts = jdbc.queryForList("select distinct contact_id from message_requests where id = any(?)",
+                Long.class, (Object) ids);
+        if (contacts.isEmpty()) {
+            return List.of();
         }
-        lockContact(contact.get(0));
-        return jdbc.query(MessageRequests.SELECT + " where id = ? for update", MessageRequests::map, requestId)
-                .stream().findFirst();
+        lockContacts(contacts);
+        Map<Long, MessageRequest> byId = new HashMap<>();
+        jdbc.query(MessageRequests.SELECT + " where id = any(?) order by id for update", MessageRequests::map,
+                (Object) ids).forEach(r -> byId.put(r.id(), r));
+        Map<Long, MessageRequest> ordered = new LinkedHashMap<>();
+        for (Long id : requestIds) {
+            MessageRequest r = byId.get(id);
+            if (r != null) {
+                ordered.putIfAbsent(id, r);
+            }
+        }
+        return List.copyOf(ordered.values());
     }
 
     private boolean isDecided(long requestId) {
@@ -424,7 +693,17 @@ public class Arbitration implements ChannelFallback {
 
     /** Serialises every decision about one contact, across threads and instances, until the transaction ends. */
     private void lockContact(long contactId) {
-        jdbc.queryForList("select pg_advisory_xact_lock(?, ?)", LOCK_SPACE, Long.hashCode(contactId));
+        lockContacts(List.of(contactId));
+    }
+
+    /**
+     * {@link #lockContact} for several contacts in one statement. The locks are taken in the order of their keys,
+     * the same order in every transaction, so two batches sharing contacts wait for each other but never deadlock.
+     */
+    private void lockContacts(Collection<Long> contactIds) {
+        Integer[] keys = contactIds.stream().map(id -> Long.hashCode(id)).distinct().sorted().toArray(Integer[]::new);
+        jdbc.queryForList("select count(pg_advisory_xact_lock(?, k)) from (select k from unnest(?::integer[]) as"
+                + " t(k) order by k) s", Long.class, LOCK_SPACE, keys);
     }
 
     private Instant now() {

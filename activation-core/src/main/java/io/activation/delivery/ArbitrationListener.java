@@ -1,14 +1,25 @@
 package io.activation.delivery;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.kafka.listener.MessageListener;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.BatchMessageListener;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The Kafka edge of arbitration: reads a message request's CloudEvent and hands its id to {@link Arbitration}. */
-class ArbitrationListener implements MessageListener<String, String> {
+/**
+ * The Kafka edge of arbitration: reads the message requests' CloudEvents of a poll and hands their ids to
+ * {@link Arbitration#arriveAll}, one transaction for the whole poll. When that fails (one request cannot be
+ * decided, a deadlock), nothing of it was written and each request is decided on its own instead, so one bad
+ * request does not hold back the others; the first that still fails is reported to the container's error handler
+ * by its index (it is retried, then dead-lettered; the records after it are redelivered and, being decided
+ * already, left alone).
+ */
+class ArbitrationListener implements BatchMessageListener<String, String> {
 
     private static final Logger log = LoggerFactory.getLogger(ArbitrationListener.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -20,10 +31,42 @@ class ArbitrationListener implements MessageListener<String, String> {
     }
 
     @Override
-    public void onMessage(ConsumerRecord<String, String> record) {
-        Long id = requestId(record.value());
-        if (id != null) {
-            arbitration.arrive(id);
+    public void onMessage(List<ConsumerRecord<String, String>> records) {
+        List<Long> ids = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, String> record : records) {
+            ids.add(requestId(record.value()));
+        }
+        List<Long> known = ids.stream().filter(Objects::nonNull).toList();
+        if (known.isEmpty()) {
+            return;
+        }
+        try {
+            arbitration.arriveAll(known);
+            return;
+        } catch (RuntimeException e) {
+            log.warn("Deciding {} message requests together failed ({}); deciding them one by one", known.size(),
+                    e.toString());
+        }
+        RuntimeException first = null;
+        int failedAt = -1;
+        for (int i = 0; i < ids.size(); i++) {
+            Long id = ids.get(i);
+            if (id == null) {
+                continue;
+            }
+            try {
+                arbitration.arrive(id);
+            } catch (RuntimeException e) {
+                log.warn("Message request {} could not be decided: {}", id, e.toString());
+                if (first == null) {
+                    first = e;
+                    failedAt = i;
+                }
+            }
+        }
+        if (first != null) {
+            throw new BatchListenerFailedException("message request " + ids.get(failedAt) + " could not be decided",
+                    first, failedAt);
         }
     }
 

@@ -18,8 +18,9 @@ import org.springframework.util.backoff.FixedBackOff;
 /**
  * Arbitration in an engine process: a consumer of group {@code activation-delivery} on {@code activation.messages}
  * (settings from Spring Boot's consumer factory; group, deserialisers and commits its own) and the
- * {@link ArbitrationPoller}. Each record is decided in its own transaction and is idempotent (a request no longer
- * {@code requested} is left alone; deliveries have unique message keys), so a replayed poll does nothing twice.
+ * {@link ArbitrationPoller}. The requests of a poll are decided in one transaction ({@link ArbitrationListener});
+ * deciding is idempotent (a request no longer {@code requested} is left alone; deliveries have unique message
+ * keys), so a replayed poll does nothing twice.
  */
 public class ArbitrationRuntime implements SmartLifecycle {
 
@@ -51,7 +52,7 @@ public class ArbitrationRuntime implements SmartLifecycle {
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.batchSize());
         ContainerProperties containerProperties = new ContainerProperties(properties.messagesTopic());
         containerProperties.setAckMode(ContainerProperties.AckMode.BATCH);
         containerProperties.setMessageListener(new ArbitrationListener(arbitration));
@@ -60,8 +61,9 @@ public class ArbitrationRuntime implements SmartLifecycle {
                 new DefaultKafkaConsumerFactory<>(config), containerProperties);
         c.setConcurrency(properties.concurrency());
         c.setBeanName("delivery-arbitration");
-        // A transient failure (deadlock, database restart) is retried; a request that still fails goes to the
-        // dead-letter topic with its headers, so one poisoned record does not stop the contact's lane.
+        // A transient failure (deadlock, database restart) is retried; a request that still fails on its own (the
+        // listener names it) goes to the dead-letter topic with its headers, so one poisoned record does not stop
+        // the contact's lane.
         c.setCommonErrorHandler(new DefaultErrorHandler(new DeadLetterPublishingRecoverer(template,
                 (record, e) -> new TopicPartition(properties.deadLetterTopic(), -1)), new FixedBackOff(500, 5)));
         c.start();

@@ -3,9 +3,13 @@ package io.activation.delivery;
 import io.activation.consent.Channel;
 import io.activation.consent.Consent;
 import io.activation.consent.ConsentStatus;
-import io.activation.consent.Consents;
+import java.sql.PreparedStatement;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,13 +23,49 @@ class ConsentPolicy {
     /** The answer, with the reason recorded in the trail. */
     record Verdict(boolean allowed, String reason) {}
 
-    private final Consents consents;
+    /** The current consents of some contacts (read once for a batch of decisions). */
+    static final class Known {
+        private final Map<String, Consent> consents = new HashMap<>();
 
-    ConsentPolicy(Consents consents) {
-        this.consents = consents;
+        Optional<Consent> find(long contactId, Channel channel, String purpose) {
+            return Optional.ofNullable(consents.get(key(contactId, channel.code(), purpose)));
+        }
+
+        private static String key(long contactId, String channel, String purpose) {
+            return contactId + "/" + channel + "/" + purpose;
+        }
     }
 
-    Verdict check(long contactId, String channel, SendOptions.Purpose purpose) {
+    private final JdbcTemplate jdbc;
+
+    ConsentPolicy(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** The consents of the contacts, in one query. */
+    Known load(Collection<Long> contactIds) {
+        Known known = new Known();
+        if (contactIds.isEmpty()) {
+            return known;
+        }
+        jdbc.query(connection -> {
+            PreparedStatement ps = connection.prepareStatement("""
+                    select contact_id, channel, purpose, status, changed_at, source from contact_consents
+                    where contact_id = any(?)""");
+            ps.setArray(1, connection.createArrayOf("bigint", contactIds.toArray()));
+            return ps;
+        }, rs -> {
+            long contactId = rs.getLong(1);
+            String channel = rs.getString(2);
+            String purpose = rs.getString(3);
+            known.consents.put(Known.key(contactId, channel, purpose), new Consent(contactId, Channel.of(channel,
+                    "channel"), purpose, ConsentStatus.of(rs.getString(4), "status"),
+                    rs.getTimestamp(5).toInstant(), rs.getString(6), null));
+        });
+        return known;
+    }
+
+    static Verdict check(Known consents, long contactId, String channel, SendOptions.Purpose purpose) {
         Channel consentChannel = Arrays.stream(Channel.values()).filter(c -> c.code().equals(channel)).findFirst()
                 .orElse(null);
         if (consentChannel == null) {

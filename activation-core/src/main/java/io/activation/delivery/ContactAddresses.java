@@ -2,9 +2,13 @@ package io.activation.delivery;
 
 import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableSchema;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -48,71 +52,124 @@ class ContactAddresses {
         this.properties = properties;
     }
 
-    Resolved resolve(long contactId, String channel) {
-        var fixed = channels.fixedAddress(channel);
-        if (fixed.isPresent()) {
-            return Resolved.of(fixed.get());
+    /** What was read about some contacts (once for a batch of decisions): where each channel reaches them. */
+    final class Known {
+        private final Map<Long, String[]> columns = new HashMap<>();
+        private final Map<Long, List<String>> tokens = new HashMap<>();
+        private final Map<Long, Resolved> postal = new HashMap<>();
+        private Resolved postalMissing;
+
+        Resolved resolve(long contactId, String channel) {
+            var fixed = channels.fixedAddress(channel);
+            if (fixed.isPresent()) {
+                return Resolved.of(fixed.get());
+            }
+            return switch (channel) {
+                case "email" -> {
+                    String email = column(contactId, 0);
+                    yield email == null || email.isBlank() ? Resolved.none("the contact has no e-mail address")
+                            : !EMAIL.matcher(email.trim()).matches()
+                                    ? Resolved.none("'" + email + "' is not a usable e-mail address")
+                                    : Resolved.of(email.trim());
+                }
+                case "sms" -> {
+                    String phone = column(contactId, 1);
+                    yield phone == null || phone.isBlank() ? Resolved.none("the contact has no phone number")
+                            : !E164.matcher(phone.trim()).matches()
+                                    ? Resolved.none("'" + phone + "' is not an E.164 phone number")
+                                    : Resolved.of(phone.trim());
+                }
+                case "push" -> {
+                    List<String> found = tokens.getOrDefault(contactId, List.of());
+                    yield found.isEmpty() ? Resolved.none("the contact has no registered device")
+                            : new Resolved(found, null);
+                }
+                case "print" -> postalMissing != null ? postalMissing
+                        : postal.getOrDefault(contactId, Resolved.none("the contact no longer exists"));
+                default -> Resolved.none("no sender with a fixed address serves channel " + channel);
+            };
         }
-        return switch (channel) {
-            case "email" -> {
-                String email = column(contactId, "email");
-                yield email == null || email.isBlank() ? Resolved.none("the contact has no e-mail address")
-                        : !EMAIL.matcher(email.trim()).matches()
-                                ? Resolved.none("'" + email + "' is not a usable e-mail address")
-                                : Resolved.of(email.trim());
-            }
-            case "sms" -> {
-                String phone = column(contactId, "phone");
-                yield phone == null || phone.isBlank() ? Resolved.none("the contact has no phone number")
-                        : !E164.matcher(phone.trim()).matches()
-                                ? Resolved.none("'" + phone + "' is not an E.164 phone number")
-                                : Resolved.of(phone.trim());
-            }
-            case "push" -> {
-                List<String> tokens = jdbc.queryForList("select token from device_tokens where contact_id = ?"
-                        + " order by last_seen_at desc, token", String.class, contactId);
-                yield tokens.isEmpty() ? Resolved.none("the contact has no registered device") : new Resolved(tokens,
-                        null);
-            }
-            case "print" -> postal(contactId);
-            default -> Resolved.none("no sender with a fixed address serves channel " + channel);
-        };
+
+        /** The contact's time zone column ({@code time_zone}), or null. */
+        String timeZone(long contactId) {
+            return column(contactId, 2);
+        }
+
+        private String column(long contactId, int index) {
+            String[] values = columns.get(contactId);
+            return values == null ? null : values[index];
+        }
     }
 
-    private String column(long contactId, String column) {
-        List<String> values = jdbc.queryForList("select " + column + " from contacts where id = ?", String.class,
-                contactId);
-        return values.isEmpty() ? null : values.get(0);
+    /**
+     * Reads, in one query per kind, what the channels need of the contacts: e-mail, phone and time zone, the
+     * device tokens (only when push is among the channels) and the postal address (only for print).
+     */
+    Known load(Collection<Long> contactIds, Set<String> wanted) {
+        Known known = new Known();
+        if (contactIds.isEmpty()) {
+            return known;
+        }
+        Object[] ids = contactIds.toArray();
+        jdbc.query(connection -> {
+            PreparedStatement ps = connection.prepareStatement("select id, email, phone, time_zone from contacts"
+                    + " where id = any(?)");
+            ps.setArray(1, connection.createArrayOf("bigint", ids));
+            return ps;
+        }, rs -> {
+            known.columns.put(rs.getLong(1), new String[] {rs.getString(2), rs.getString(3), rs.getString(4)});
+        });
+        if (wanted.contains("push") && channels.fixedAddress("push").isEmpty()) {
+            jdbc.query(connection -> {
+                PreparedStatement ps = connection.prepareStatement("select contact_id, token from device_tokens"
+                        + " where contact_id = any(?) order by contact_id, last_seen_at desc, token");
+                ps.setArray(1, connection.createArrayOf("bigint", ids));
+                return ps;
+            }, rs -> {
+                known.tokens.computeIfAbsent(rs.getLong(1), c -> new ArrayList<>()).add(rs.getString(2));
+            });
+        }
+        if (wanted.contains("print") && channels.fixedAddress("print").isEmpty()) {
+            postal(known, ids);
+        }
+        return known;
     }
 
-    private Resolved postal(long contactId) {
+    private void postal(Known known, Object[] ids) {
         List<String> attributes = properties.postalAddressAttributes();
         if (attributes.isEmpty()) {
-            return Resolved.none("no postal address attributes are configured (activation.delivery"
+            known.postalMissing = Resolved.none("no postal address attributes are configured (activation.delivery"
                     + ".postal-address-attributes)");
+            return;
         }
         TableSchema contacts = catalog.contacts();
         List<String> select = new ArrayList<>();
         for (String attribute : attributes) {
             var column = contacts.column(attribute);
             if (column.isEmpty()) {
-                return Resolved.none("'" + attribute + "' (a postal address attribute) is not a contact attribute");
+                known.postalMissing = Resolved.none("'" + attribute + "' (a postal address attribute) is not a"
+                        + " contact attribute");
+                return;
             }
             select.add(column.get().quoted() + "::text as c" + select.size());
         }
-        List<Map<String, Object>> rows = jdbc.queryForList("select " + String.join(", ", select)
-                + " from contacts where id = ?", contactId);
-        if (rows.isEmpty()) {
-            return Resolved.none("the contact no longer exists");
-        }
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < attributes.size(); i++) {
-            Object value = rows.get(0).get("c" + i);
-            if (value == null || value.toString().isBlank()) {
-                return Resolved.none("the postal address lacks " + attributes.get(i));
+        jdbc.query(connection -> {
+            PreparedStatement ps = connection.prepareStatement("select id, " + String.join(", ", select)
+                    + " from contacts where id = any(?)");
+            ps.setArray(1, connection.createArrayOf("bigint", ids));
+            return ps;
+        }, rs -> {
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < attributes.size(); i++) {
+                String value = rs.getString("c" + i);
+                if (value == null || value.isBlank()) {
+                    known.postal.put(rs.getLong("id"), Resolved.none("the postal address lacks "
+                            + attributes.get(i)));
+                    return;
+                }
+                lines.add(value.trim());
             }
-            lines.add(value.toString().trim());
-        }
-        return Resolved.of(String.join("\n", lines));
+            known.postal.put(rs.getLong("id"), Resolved.of(String.join("\n", lines)));
+        });
     }
 }

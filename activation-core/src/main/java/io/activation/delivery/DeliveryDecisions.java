@@ -1,5 +1,6 @@
 package io.activation.delivery;
 
+import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
@@ -31,6 +32,55 @@ public class DeliveryDecisions {
                 insert into delivery_decisions (request_id, delivery_id, contact_id, stage, channel, outcome, reason, at)
                 values (?, ?, ?, ?, ?, ?, ?, ?)""", requestId, deliveryId, contactId, stage, channel, outcome, reason,
                 Timestamp.from(at));
+    }
+
+    /** A decision to append (see {@link #recordAll}). */
+    record Entry(long requestId, Long deliveryId, long contactId, String stage, String channel, String outcome,
+            String reason, Instant at) {}
+
+    /** Appends decisions in one statement, in the list's order (their ids, hence the trail's order, follow it). */
+    void recordAll(List<Entry> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        int n = entries.size();
+        Object[] requestIds = new Object[n];
+        Object[] deliveryIds = new Object[n];
+        Object[] contactIds = new Object[n];
+        String[] stages = new String[n];
+        String[] channels = new String[n];
+        String[] outcomes = new String[n];
+        String[] reasons = new String[n];
+        String[] at = new String[n];
+        for (int i = 0; i < n; i++) {
+            Entry e = entries.get(i);
+            requestIds[i] = e.requestId();
+            deliveryIds[i] = e.deliveryId();
+            contactIds[i] = e.contactId();
+            stages[i] = e.stage();
+            channels[i] = e.channel();
+            outcomes[i] = e.outcome();
+            reasons[i] = e.reason();
+            at[i] = e.at().toString();
+        }
+        jdbc.update(connection -> {
+            PreparedStatement ps = connection.prepareStatement("""
+                    insert into delivery_decisions (request_id, delivery_id, contact_id, stage, channel, outcome,
+                        reason, at)
+                    select r, d, c, s, ch, o, re, at
+                    from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::varchar[], ?::varchar[], ?::varchar[],
+                        ?::text[], ?::timestamptz[]) with ordinality as x(r, d, c, s, ch, o, re, at, n)
+                    order by n""");
+            ps.setArray(1, connection.createArrayOf("bigint", requestIds));
+            ps.setArray(2, connection.createArrayOf("bigint", deliveryIds));
+            ps.setArray(3, connection.createArrayOf("bigint", contactIds));
+            ps.setArray(4, connection.createArrayOf("varchar", stages));
+            ps.setArray(5, connection.createArrayOf("varchar", channels));
+            ps.setArray(6, connection.createArrayOf("varchar", outcomes));
+            ps.setArray(7, connection.createArrayOf("text", reasons));
+            ps.setArray(8, connection.createArrayOf("varchar", at));
+            return ps;
+        });
     }
 
     /** A request's trail, in the order it was recorded. */

@@ -1,10 +1,9 @@
 package io.activation.delivery;
 
 import io.activation.ingest.ChangeEvents;
-import io.activation.ingest.Outbox;
+import io.activation.ingest.OutboxMessage;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -13,7 +12,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The events arbitration publishes on {@code activation.events} (keyed by contact, through the outbox in the
  * decision's transaction), so journeys and reports can react to a message that was not sent (yet). Ids derive from
- * the request and outcome, so a replayed decision publishes the same event id.
+ * the request and outcome, so a replayed decision publishes the same event id. Arbitration appends them to the
+ * outbox with the rest of its batch.
  */
 @Component
 class DeliveryEvents {
@@ -21,35 +21,33 @@ class DeliveryEvents {
     static final String SKIPPED = "io.activation.message.skipped";
     static final String DEFERRED = "io.activation.message.deferred";
 
-    private final Outbox outbox;
     private final ChangeEvents events;
 
-    DeliveryEvents(Outbox outbox, ChangeEvents events) {
-        this.outbox = outbox;
+    DeliveryEvents(ChangeEvents events) {
         this.events = events;
     }
 
     /** The request ended undelivered: skipped, dropped, expired or failed. */
-    void skipped(MessageRequest r, String channel, String stage, String status, String reason) {
+    OutboxMessage skipped(MessageRequest r, String channel, String stage, String status, String reason) {
         ObjectNode data = data(r, channel);
         data.put("stage", stage);
         data.put("status", status);
         data.put("reason", reason);
-        publish(SKIPPED, r, data, "message-skipped:" + r.id() + ":" + status);
+        return event(SKIPPED, r, data, "message-skipped:" + r.id() + ":" + status);
     }
 
     /** The request waits until {@code until} (a cap slot, the end of quiet hours, its expiry). */
-    void deferred(MessageRequest r, String channel, String stage, Instant until, String reason) {
+    OutboxMessage deferred(MessageRequest r, String channel, String stage, Instant until, String reason) {
         ObjectNode data = data(r, channel);
         data.put("stage", stage);
         data.put("until", until.toString());
         data.put("reason", reason);
-        publish(DEFERRED, r, data, "message-deferred:" + r.id() + ":" + until);
+        return event(DEFERRED, r, data, "message-deferred:" + r.id() + ":" + until);
     }
 
-    private void publish(String type, MessageRequest r, ObjectNode data, String idSeed) {
-        outbox.append(List.of(events.event(type, r.contactId(), "message-requests/" + r.id(), "delivery", data,
-                UUID.nameUUIDFromBytes(idSeed.getBytes(StandardCharsets.UTF_8)))));
+    private OutboxMessage event(String type, MessageRequest r, ObjectNode data, String idSeed) {
+        return events.event(type, r.contactId(), "message-requests/" + r.id(), "delivery", data,
+                UUID.nameUUIDFromBytes(idSeed.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** What every message event carries: contact, request, delivery (none here), channel, scenario, step, template. */

@@ -29,7 +29,9 @@ import org.springframework.validation.annotation.Validated;
  * @param postalAddressAttributes the contact attributes (columns) a print address is made of; a contact missing any
  *     of them is unreachable by print
  * @param pollInterval how often (real time) deferred requests and unconfirmed deliveries are looked for
- * @param pollBatchSize requests or deliveries handled per poll
+ * @param pollBatchSize contacts (with due requests) or deliveries handled per poll; the due contacts of a poll are
+ *     decided in one transaction
+ * @param batchSize message requests read per Kafka poll by each arbitration consumer and decided in one transaction
  */
 @Validated
 @ConfigurationProperties("activation.delivery")
@@ -45,7 +47,8 @@ public record DeliveryProperties(
         @DefaultValue("") List<String> assumeChannels,
         @DefaultValue({"address_line1", "city", "country"}) List<String> postalAddressAttributes,
         @DefaultValue("500ms") @NotNull Duration pollInterval,
-        @DefaultValue("200") @Min(1) @Max(10000) int pollBatchSize) {
+        @DefaultValue("200") @Min(1) @Max(10000) int pollBatchSize,
+        @DefaultValue("200") @Min(1) @Max(5000) int batchSize) {
 
     public DeliveryProperties {
         assumeChannels = assumeChannels == null ? List.of()

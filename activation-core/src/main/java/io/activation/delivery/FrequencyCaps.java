@@ -4,6 +4,7 @@ import io.activation.platform.ConflictException;
 import io.activation.platform.FieldError;
 import io.activation.platform.InvalidInputException;
 import io.activation.platform.NotFoundException;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -13,8 +14,12 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -97,38 +102,64 @@ public class FrequencyCaps {
         }
     }
 
-    /** Whether some cap applies to a marketing request with these channels (it then waits in the window). */
-    boolean anyApplies(List<String> channels, Long scenarioId) {
-        return list().stream().anyMatch(c -> c.appliesToAny(channels, scenarioId));
+    /** Whether some of the caps applies to a marketing request with these channels (it then waits in the window). */
+    static boolean anyApplies(List<FrequencyCap> caps, List<String> channels, Long scenarioId) {
+        return caps.stream().anyMatch(c -> c.appliesToAny(channels, scenarioId));
+    }
+
+    /** A marketing delivery a cap counts: of which request, on which channel and scenario, created when. */
+    record Sent(long requestId, String channel, Long scenarioId, Instant at) {}
+
+    /**
+     * The marketing deliveries of the contacts that the longest of the caps can still count at {@code now}, oldest
+     * first, per contact (none are read when there are no caps). Read under the contacts' locks, so the counts are
+     * exact while the caller decides.
+     */
+    Map<Long, List<Sent>> history(Collection<Long> contactIds, List<FrequencyCap> caps, Instant now) {
+        Map<Long, List<Sent>> history = new HashMap<>();
+        if (caps.isEmpty() || contactIds.isEmpty()) {
+            return history;
+        }
+        Duration longest = caps.stream().map(FrequencyCap::window).max(Duration::compareTo).orElseThrow();
+        jdbc.query(connection -> {
+            PreparedStatement ps = connection.prepareStatement("""
+                    select contact_id, request_id, channel, scenario_id, created_at from deliveries
+                    where contact_id = any(?) and purpose = 'marketing' and created_at > ? order by created_at, id""");
+            ps.setArray(1, connection.createArrayOf("bigint", contactIds.toArray()));
+            ps.setTimestamp(2, Timestamp.from(now.minus(longest)));
+            return ps;
+        }, rs -> {
+            history.computeIfAbsent(rs.getLong(1), c -> new ArrayList<>()).add(new Sent(rs.getLong(2),
+                    rs.getString(3), (Long) rs.getObject(4), rs.getTimestamp(5).toInstant()));
+        });
+        return history;
     }
 
     /**
-     * The caps that block one more marketing message on {@code channel} for the contact now. The request itself
-     * ({@code requestId}) is not counted. With {@code channelCapsOnly} (a fallback: the request holds its slot in
-     * the other caps already) only the caps of that channel are checked.
+     * The caps that block one more marketing message on {@code channel} for a contact whose counted deliveries are
+     * {@code sent} (see {@link #history}). The request itself ({@code requestId}) is not counted. With
+     * {@code channelCapsOnly} (a fallback: the request holds its slot in the other caps already) only the caps of
+     * that channel are checked.
      */
-    List<Blocked> blocking(long contactId, String channel, Long scenarioId, long requestId, Instant now,
-            boolean channelCapsOnly) {
+    static List<Blocked> blocking(List<FrequencyCap> caps, List<Sent> sent, String channel, Long scenarioId,
+            long requestId, Instant now, boolean channelCapsOnly) {
         List<Blocked> blocked = new ArrayList<>();
-        for (FrequencyCap cap : list()) {
+        for (FrequencyCap cap : caps) {
             if (!cap.applies(channel, scenarioId) || channelCapsOnly && cap.scope() != FrequencyCap.Scope.CHANNEL) {
                 continue;
             }
-            StringBuilder sql = new StringBuilder("""
-                    select min(created_at) as first_at from deliveries
-                    where contact_id = ? and purpose = 'marketing' and created_at > ? and request_id <> ?""");
-            List<Object> args = new ArrayList<>(List.of(contactId, Timestamp.from(now.minus(cap.window())),
-                    requestId));
-            if (cap.scope() == FrequencyCap.Scope.CHANNEL) {
-                sql.append(" and channel = ?");
-                args.add(cap.channel());
-            } else if (cap.scope() == FrequencyCap.Scope.SCENARIO) {
-                sql.append(" and scenario_id = ?");
-                args.add(scenarioId);
+            Instant from = now.minus(cap.window());
+            // Distinct requests (a fallback to another channel is still one message), each at its first delivery.
+            Map<Long, Instant> firstOf = new HashMap<>();
+            for (Sent s : sent) {
+                if (s.requestId() == requestId || !s.at().isAfter(from)
+                        || cap.scope() == FrequencyCap.Scope.CHANNEL && !cap.channel().equals(s.channel())
+                        || cap.scope() == FrequencyCap.Scope.SCENARIO && !Objects.equals(scenarioId, s.scenarioId())) {
+                    continue;
+                }
+                firstOf.merge(s.requestId(), s.at(), (a, b) -> a.isBefore(b) ? a : b);
             }
-            sql.append(" group by request_id order by first_at");
-            List<Instant> firsts = jdbc.query(sql.toString(), (rs, n) -> rs.getTimestamp(1).toInstant(),
-                    args.toArray());
+            List<Instant> firsts = firstOf.values().stream().sorted().toList();
             if (firsts.size() >= cap.maxMessages()) {
                 // The slot frees when enough of the counted messages have left the window.
                 Instant freeAt = cap.maxMessages() == 0 ? null

@@ -99,11 +99,8 @@ public class QuietHours {
         return jdbc.update("delete from quiet_hours") > 0;
     }
 
-    /** The time zone quiet hours are judged in for this contact. */
-    ZoneId zoneOf(long contactId) {
-        List<String> zones = jdbc.queryForList("select time_zone from contacts where id = ?", String.class,
-                contactId);
-        String zone = zones.isEmpty() ? null : zones.get(0);
+    /** The time zone quiet hours are judged in for a contact whose {@code time_zone} is this (null: none). */
+    ZoneId zone(String zone) {
         if (zone != null && !zone.isBlank()) {
             try {
                 return ZoneId.of(zone.trim());

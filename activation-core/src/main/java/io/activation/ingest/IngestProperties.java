@@ -21,6 +21,10 @@ import org.springframework.validation.annotation.Validated;
  * @param outboxBatchSize records the relay publishes per round
  * @param outboxPollInterval how long the relay waits when idle (it is also woken by each commit)
  * @param outboxMaxBackoff the longest pause between attempts while Kafka is unreachable
+ * @param outboxLinger after a round that published something but less than a full batch, how long the relay lets
+ *     further commits gather before the next round (an idle relay still wakes at once on the first commit): a steady
+ *     trickle of single-event commits is published in groups, so each round's delete, produce request and the
+ *     consumers' fetches serve several records; 0 publishes every commit in a round of its own
  */
 @Validated
 @ConfigurationProperties("activation.ingest")
@@ -33,7 +37,8 @@ public record IngestProperties(
         @DefaultValue("1") @Min(1) short eventsTopicReplicas,
         @DefaultValue("500") @Min(1) @Max(10000) int outboxBatchSize,
         @DefaultValue("200ms") Duration outboxPollInterval,
-        @DefaultValue("5s") Duration outboxMaxBackoff) {
+        @DefaultValue("5s") Duration outboxMaxBackoff,
+        @DefaultValue("10ms") Duration outboxLinger) {
 
     @AssertTrue(message = "activation.ingest.idempotency-retention must be at least 24h")
     boolean isRetentionLongEnough() {

@@ -14,7 +14,6 @@ import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableSchema;
 import io.activation.platform.FieldError;
 import io.activation.platform.InvalidInputException;
-import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -407,26 +406,24 @@ public class Ingestion {
             occurred[j] = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
             props[j] = propertiesJson.get(i);
             results[i] = new EventResult(ids[j], contactIds[j], null, List.of());
-            messages.add(events.eventRecorded(ids[j], contactIds[j], types[j], at,
-                    item.properties() == null || item.properties().isNull()
-                            ? JsonNodeFactory.instance.objectNode() : item.properties(), origin));
+            messages.add(events.eventRecorded(ids[j], contactIds[j], types[j], at, props[j], origin));
         }
         OffsetDateTime received = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
-        jdbc.update(connection -> {
-            PreparedStatement ps = connection.prepareStatement("""
-                    insert into events (id, contact_id, type, occurred_at, received_at, source, properties)
+        // The events and their outbox messages in one statement: one round trip less per request.
+        outbox.appendWith("""
+                recorded as (insert into events (id, contact_id, type, occurred_at, received_at, source, properties)
                     select i, c, t, o, ?, ?, p::jsonb
-                    from unnest(?::uuid[], ?::bigint[], ?::varchar[], ?::timestamptz[], ?::text[]) as x(i, c, t, o, p)""");
-            ps.setObject(1, received);
-            ps.setString(2, origin);
-            ps.setArray(3, connection.createArrayOf("uuid", ids));
-            ps.setArray(4, connection.createArrayOf("bigint", contactIds));
-            ps.setArray(5, connection.createArrayOf("varchar", types));
-            ps.setArray(6, connection.createArrayOf("timestamptz", occurred));
-            ps.setArray(7, connection.createArrayOf("text", props));
-            return ps;
-        });
-        outbox.append(messages);
+                    from unnest(?::uuid[], ?::bigint[], ?::varchar[], ?::timestamptz[], ?::text[]) as x(i, c, t, o, p))""",
+                (connection, ps, first) -> {
+                    ps.setObject(first, received);
+                    ps.setString(first + 1, origin);
+                    ps.setArray(first + 2, connection.createArrayOf("uuid", ids));
+                    ps.setArray(first + 3, connection.createArrayOf("bigint", contactIds));
+                    ps.setArray(first + 4, connection.createArrayOf("varchar", types));
+                    ps.setArray(first + 5, connection.createArrayOf("timestamptz", occurred));
+                    ps.setArray(first + 6, connection.createArrayOf("text", props));
+                    return first + 7;
+                }, messages);
         return Arrays.asList(results);
     }
 

@@ -1,6 +1,8 @@
 package io.activation.ingest;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -36,6 +38,27 @@ public class Outbox {
         if (messages.isEmpty()) {
             return;
         }
+        insert(null, null, messages);
+    }
+
+    /** Binds the parameters of a statement's leading part, from {@code first} on; returns the next free index. */
+    @FunctionalInterface
+    interface Parameters {
+        int bind(Connection connection, PreparedStatement statement, int first) throws SQLException;
+    }
+
+    /**
+     * Appends {@code messages} in the same statement as another write, given as the data-modifying common table
+     * expression {@code cte} (e.g. {@code x as (insert into events ... )}), whose parameters {@code cteParameters}
+     * binds first: one round trip for the change and its messages. PostgreSQL runs a data-modifying CTE to
+     * completion whether or not the rest of the statement reads it, and a failure of either part fails both.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void appendWith(String cte, Parameters cteParameters, List<OutboxMessage> messages) {
+        insert(cte, cteParameters, messages);
+    }
+
+    private void insert(String cte, Parameters cteParameters, List<OutboxMessage> messages) {
         OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
         int n = messages.size();
         String[] topics = new String[n];
@@ -49,19 +72,21 @@ public class Outbox {
         }
         // One statement whatever the number of messages (a JDBC batch would execute one insert per row); the
         // ordinality keeps the identity ids, hence the publishing order, in the order of the list.
+        String sql = (cte == null ? "" : "with " + cte + "\n") + """
+                insert into outbox (topic, message_key, payload, created_at)
+                select t, k, p, ?
+                from unnest(?::varchar[], ?::varchar[], ?::text[]) with ordinality as x(t, k, p, n)
+                order by n""";
         jdbc.update(connection -> {
-            PreparedStatement ps = connection.prepareStatement("""
-                    insert into outbox (topic, message_key, payload, created_at)
-                    select t, k, p, ?
-                    from unnest(?::varchar[], ?::varchar[], ?::text[]) with ordinality as x(t, k, p, n)
-                    order by n""");
-            ps.setObject(1, now);
-            ps.setArray(2, connection.createArrayOf("varchar", topics));
-            ps.setArray(3, connection.createArrayOf("varchar", keys));
-            ps.setArray(4, connection.createArrayOf("text", payloads));
+            PreparedStatement ps = connection.prepareStatement(sql);
+            int i = cteParameters == null ? 1 : cteParameters.bind(connection, ps, 1);
+            ps.setObject(i, now);
+            ps.setArray(i + 1, connection.createArrayOf("varchar", topics));
+            ps.setArray(i + 2, connection.createArrayOf("varchar", keys));
+            ps.setArray(i + 3, connection.createArrayOf("text", payloads));
             return ps;
         });
-        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+        if (n > 0 && TransactionSynchronizationManager.isSynchronizationActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCommit() {

@@ -97,6 +97,10 @@ class OutboxRelay implements SmartLifecycle {
                     continue;
                 }
                 backoff = 100;
+                if (sent > 0 && sent < properties.outboxBatchSize() && !properties.outboxLinger().isZero()) {
+                    // Busy but not backlogged: let the next commits gather (their signals stay pending).
+                    Thread.sleep(properties.outboxLinger().toMillis());
+                }
                 if (sent < properties.outboxBatchSize()) {
                     outbox.awaitSignal(properties.outboxPollInterval().toMillis());
                 }

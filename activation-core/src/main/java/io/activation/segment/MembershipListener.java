@@ -36,6 +36,12 @@ class MembershipListener {
     /** {@code io.activation.journey.source.ReferenceFanout.REFERENCE_CHANGED}; docs/journey-sources.md. */
     static final String REFERENCE_CHANGED = "io.activation.row.reference-changed";
 
+    /** The types {@link #changed} can turn into dependencies; any other record is dropped before parsing. */
+    static final Set<String> TYPES = Set.of(ChangeEvents.CONTACT_CREATED, ChangeEvents.CONTACT_MERGED,
+            ChangeEvents.CONTACT_UPDATED, ChangeEvents.ROW_CREATED, ChangeEvents.ROW_UPDATED, ChangeEvents.ROW_DELETED,
+            SegmentMemberships.ENTERED, SegmentMemberships.EXITED, "io.activation.consent.changed", Rfm.GROUP_CHANGED,
+            Interests.CHANGED, REFERENCE_CHANGED, "io.activation.score.threshold-reached");
+
     private final Targeting targeting;
 
     MembershipListener(Targeting targeting) {
@@ -46,10 +52,15 @@ class MembershipListener {
     // Batches: an order with its lines is several events of one contact, evaluated once; and one statement per
     // segment serves all the contacts of a batch (an import creates thousands).
     @KafkaListener(id = "activation-segments", topics = "${activation.ingest.events-topic:activation.events}",
-            batch = "true", properties = {"auto.offset.reset=earliest"})
+            batch = "true", properties = {"auto.offset.reset=earliest", "fetch.min.bytes=65536",
+                    "fetch.max.wait.ms=100"})
     void on(List<String> payloads) {
         Map<Long, Set<String>> changedByContact = new LinkedHashMap<>();
         for (String payload : payloads) {
+            // Most of the topic is behavioural events no rule depends on: the type, read first, drops them.
+            if (!TYPES.contains(ChangeEvents.typeOf(payload))) {
+                continue;
+            }
             JsonNode event;
             try {
                 event = JSON.readTree(payload);

@@ -1,5 +1,6 @@
 package io.activation.tracking;
 
+import io.activation.ingest.ChangeEvents;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
 import java.util.List;
@@ -30,9 +31,14 @@ class AttributionListener {
 
     // Earliest: a new group must not miss orders published while it joined; attributing is idempotent per row.
     @KafkaListener(id = "activation-tracking", topics = "${activation.ingest.events-topic:activation.events}",
-            batch = "true", properties = {"auto.offset.reset=earliest"})
+            batch = "true", properties = {"auto.offset.reset=earliest", "fetch.min.bytes=65536",
+                    "fetch.max.wait.ms=100"})
     void on(List<String> payloads) {
         for (String payload : payloads) {
+            // Only created rows can be conversions: every other record is dropped on its type, unparsed.
+            if (!ChangeEvents.ROW_CREATED.equals(ChangeEvents.typeOf(payload))) {
+                continue;
+            }
             JsonNode event;
             try {
                 event = JSON.readTree(payload);

@@ -1,5 +1,6 @@
 package io.activation.journey.source;
 
+import io.activation.ingest.ChangeEvents;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -26,9 +27,14 @@ class ReferenceFanoutListener {
     }
 
     @KafkaListener(id = LISTENER_ID, topics = "${activation.ingest.events-topic:activation.events}",
-            groupId = "${activation.reference-fanout.group-id:activation-reference-fanout}")
+            groupId = "${activation.reference-fanout.group-id:activation-reference-fanout}",
+            properties = {"fetch.min.bytes=65536", "fetch.max.wait.ms=100"})
     void onEvent(String cloudEvent) {
-        fanout.handle(cloudEvent);
+        // Only created and updated rows can fan out; the type is read before anything is parsed.
+        String type = ChangeEvents.typeOf(cloudEvent);
+        if (type.equals(ChangeEvents.ROW_CREATED) || type.equals(ChangeEvents.ROW_UPDATED)) {
+            fanout.handle(cloudEvent);
+        }
     }
 
     @Scheduled(initialDelayString = "PT5M", fixedDelayString = "PT1H")

@@ -1,8 +1,10 @@
 package io.activation.segment.value;
 
+import io.activation.ingest.ChangeEvents;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.NotFoundException;
 import io.activation.platform.Role;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,10 @@ class ScoreRulesListener {
 
     private static final Logger log = LoggerFactory.getLogger(ScoreRulesListener.class);
 
+    /** The types {@link Scores#apply} scores; see its rules. */
+    static final Set<String> TYPES = Set.of(ChangeEvents.EVENT_RECORDED, ChangeEvents.ROW_CREATED,
+            ChangeEvents.ROW_UPDATED);
+
     private final Scores scores;
     private final JsonMapper json = JsonMapper.builder().build();
 
@@ -34,16 +40,18 @@ class ScoreRulesListener {
             topics = "${activation.ingest.events-topic:activation.events}",
             properties = {"auto.offset.reset=earliest",
                     "key.deserializer=org.apache.kafka.common.serialization.StringDeserializer",
-                    "value.deserializer=org.apache.kafka.common.serialization.StringDeserializer"})
+                    "value.deserializer=org.apache.kafka.common.serialization.StringDeserializer",
+                    "fetch.min.bytes=65536", "fetch.max.wait.ms=100"})
     void onEvent(ConsumerRecord<String, String> record) {
+        // Without score definitions, or for a type no rule can match, the record is not even parsed.
+        if (scores.definitions().isEmpty() || !TYPES.contains(ChangeEvents.typeOf(record.value()))) {
+            return;
+        }
         JsonNode event;
         try {
             event = json.readTree(record.value());
         } catch (JacksonException e) {
             log.warn("Skipping a record of {} that is not JSON (offset {})", record.topic(), record.offset());
-            return;
-        }
-        if (scores.definitions().isEmpty()) {
             return;
         }
         try {

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Marks are group-committed (one mark thread per runtime, several consumers' answers in one transaction): a batch
@@ -41,11 +43,17 @@ class MarkBatchTest extends SenderTestSupport {
         };
         Fallbacks told = new Fallbacks();
         // Arbitration's fallback fails for one delivery, inside the mark's transaction: that transaction rolls back.
+        // Like arbitration's, what it does joins the mark's transaction: it counts only once that commits.
         ChannelFallback failing = (deliveryId, reason) -> {
             if (deliveryId == bad) {
                 throw new IllegalStateException("fallback unavailable for " + deliveryId);
             }
-            told.failed(deliveryId, reason);
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    told.failed(deliveryId, reason);
+                }
+            });
         };
         // Dispatched before the runtime starts, so the first polls hold them all.
         ids.forEach(id -> dispatch(topic, id));

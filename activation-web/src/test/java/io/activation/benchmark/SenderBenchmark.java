@@ -64,6 +64,8 @@ public final class SenderBenchmark {
     private final int concurrency = Integer.getInteger("bench.concurrency", 192);
     /** Whether the adapter calls the provider asynchronously ({@code sendAsync}) or blocks a thread per call. */
     private final boolean async = Boolean.parseBoolean(System.getProperty("bench.async", "true"));
+    /** Whether the HTTP client runs its steps on the completing thread (an executor of {@code Runnable::run}). */
+    private final boolean direct = Boolean.parseBoolean(System.getProperty("bench.directExecutor", "false"));
     private final Path output = Path.of(System.getProperty("bench.output", "target/benchmark/sender-results.md"));
     private final List<String> report = new ArrayList<>();
 
@@ -109,7 +111,7 @@ public final class SenderBenchmark {
         });
         stub.start();
         URI endpoint = URI.create("http://127.0.0.1:" + stub.getAddress().getPort() + "/messages");
-        HttpSender sender = new HttpSender(endpoint, async);
+        HttpSender sender = new HttpSender(endpoint, async, direct);
 
         SenderRuntimes runtimes = context.getBean(SenderRuntimes.class);
         long contact;
@@ -126,7 +128,7 @@ public final class SenderBenchmark {
                 + MachineStats.memory() + ", load average at start " + MachineStats.loadAverage());
         report.add("- Stub latency " + latencyMillis + " ms; provider calls in flight per channel " + concurrency
                 + "; sender: JDK HttpClient, HTTP/1.1, " + (async ? "asynchronous calls (sendAsync)"
-                : "one blocking call per provider-call thread"));
+                : "one blocking call per provider-call thread") + (direct ? ", direct executor" : ""));
         report.add("");
         report.add("| round | messages | first claim to last mark | sends/s | middle 80 % sends/s | CPU busy | JVM |"
                 + " PostgreSQL | other | stub calls |");
@@ -232,12 +234,19 @@ public final class SenderBenchmark {
     static final class HttpSender implements ChannelSender {
         private final URI endpoint;
         private final boolean async;
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        private final HttpClient http;
 
-        HttpSender(URI endpoint, boolean async) {
+        HttpSender(URI endpoint, boolean async, boolean direct) {
             this.endpoint = endpoint;
             this.async = async;
+            HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5));
+            if (direct) {
+                // The client's own steps and the answer's handling run on the thread that completes them (its
+                // selector thread) instead of being handed to a pool each: nothing in them blocks.
+                builder.executor(Runnable::run);
+            }
+            this.http = builder.build();
         }
 
         @Override

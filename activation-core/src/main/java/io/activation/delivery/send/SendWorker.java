@@ -68,7 +68,7 @@ final class SendWorker {
     private volatile Error halted;
 
     SendWorker(ChannelSender sender, MessageRenderer renderer, DeliveryLedger ledger, DeliveryLedger.Channel channel,
-            ExecutorService pool, int concurrency, TokenBucket rate) {
+            ExecutorService pool, int concurrency, TokenBucket rate, java.time.Duration markLinger) {
         this.sender = sender;
         this.renderer = renderer;
         this.ledger = ledger;
@@ -77,7 +77,7 @@ final class SendWorker {
         this.permits = new Semaphore(concurrency);
         this.rate = rate;
         this.claims = new ClaimBatcher(ledger::claim, channel.name());
-        this.marks = new MarkBatcher(this::markNow, channel.name());
+        this.marks = new MarkBatcher(this::markNow, channel.name(), markLinger, MARK_BATCH);
     }
 
     /** Stops the claim and mark threads (the runtime is closed for good). */
@@ -115,13 +115,13 @@ final class SendWorker {
         int outstanding = 0;
         int claimed = 0;
         List<Outcome> toMark = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<Void>> marked = new ArrayList<>();
         List<Done> ready = new ArrayList<>();
         RuntimeException failure = null;
         while (true) {
-            // Hand out every free permit first, then mark what came back meanwhile in one transaction: a mark takes
-            // milliseconds, so marking between single submissions left permits idle and made a transaction per
-            // message or two (the sender benchmark's profile). Answers arriving during a mark are marked together
-            // by the next one (group commit); an answer waits at most one mark before it is marked.
+            // Hand out every free permit first, then hand what came back meanwhile to the mark thread, which marks
+            // the answers of all callers in one transaction after a short linger (group commit): a transaction per
+            // message or two was most of the marking CPU (the sender benchmark's profiles).
             boolean submitted = false;
             while (next < chunks.size() && !halted() && permits.tryAcquire()) {
                 outstanding++;
@@ -134,7 +134,7 @@ final class SendWorker {
                 boolean more = next < chunks.size() && !halted();
                 if (outstanding == 0) {
                     if (!more) {
-                        mark(toMark);
+                        marked.add(marks.submit(toMark));
                         break;
                     }
                     // Other callers hold every permit: wait for one.
@@ -164,12 +164,15 @@ final class SendWorker {
                 claimed += d.outcomes().size();
             }
             if (!toMark.isEmpty()) {
-                if (next < chunks.size() && !halted() && permits.availablePermits() > 0) {
-                    continue; // permits came back with these answers: use them before marking
-                }
-                mark(toMark);
+                // To the mark thread, which lingers for more and marks many in one transaction; this thread goes
+                // on handing out the permits these answers freed.
+                marked.add(marks.submit(new ArrayList<>(toMark)));
                 toMark.clear();
             }
+        }
+        // The poll is done only when every answer of it is marked.
+        for (java.util.concurrent.CompletableFuture<Void> m : marked) {
+            MarkBatcher.await(m);
         }
         checkHalted();
         if (failure != null) {
@@ -350,11 +353,6 @@ final class SendWorker {
             }
         }
         return outcomes;
-    }
-
-    /** Marks on the runtime's mark thread, together with the other callers' answers (see {@link MarkBatcher}). */
-    private void mark(List<Outcome> outcomes) {
-        marks.mark(outcomes);
     }
 
     /** Marks in batches; a batch that fails is marked one by one, so one bad row does not hold the others. */

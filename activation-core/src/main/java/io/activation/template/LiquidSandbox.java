@@ -99,7 +99,7 @@ final class LiquidSandbox {
         TemplateParser.Builder builder = new TemplateParser.Builder()
                 .withFlavor(Flavor.LIQUID)
                 .withErrorMode(TemplateParser.ErrorMode.STRICT)
-                .withEvaluateMode(TemplateParser.EvaluateMode.EAGER)
+                .withEvaluateMode(TemplateParser.EvaluateMode.LAZY)
                 .withStrictVariables(false)
                 .withMaxIterations(maxIterations)
                 .withMaxSizeRenderedString(maxOutputChars)

@@ -74,7 +74,7 @@ class LiquidSandboxTest {
                 Hi {{ contact.first_name | upcase }}{% if contact.points > 40 %}, gold{% endif %}:\
                 {% for l in lines %} {{ l.name }}={{ l.price | times: 2 }}{% endfor %}\
                 {% assign n = lines | size %} ({{ n }}) {{ contact.birth_date | date: "%d.%m." }}""", context);
-        assertThat(out).isEqualTo("Hi ANN, gold: Kettle=39.90 Mug=9.0 (2) 17.05.");
+        assertThat(out).isEqualTo("Hi ANN, gold: Kettle=39.90 Mug=9.00 (2) 17.05.");
     }
 
     @Test

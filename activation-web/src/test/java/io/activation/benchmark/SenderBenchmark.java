@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,6 +62,14 @@ public final class SenderBenchmark {
     private final int warmupMessages = Integer.getInteger("bench.warmupMessages", 5_000);
     private final int latencyMillis = Integer.getInteger("bench.latencyMillis", 50);
     private final int concurrency = Integer.getInteger("bench.concurrency", 192);
+    /**
+     * Whether the adapter calls the provider asynchronously ({@code sendAsync}) or blocks a thread per call (the
+     * default: on JDK 17 the client's {@code sendAsync} hands every step of an exchange to its executor and the answer
+     * to the common pool, which cost more CPU per message than the blocking call in this benchmark).
+     */
+    private final boolean async = Boolean.parseBoolean(System.getProperty("bench.async", "false"));
+    /** Whether the HTTP client runs its steps on the completing thread (an executor of {@code Runnable::run}). */
+    private final boolean direct = Boolean.parseBoolean(System.getProperty("bench.directExecutor", "false"));
     private final Path output = Path.of(System.getProperty("bench.output", "target/benchmark/sender-results.md"));
     private final List<String> report = new ArrayList<>();
 
@@ -105,7 +115,7 @@ public final class SenderBenchmark {
         });
         stub.start();
         URI endpoint = URI.create("http://127.0.0.1:" + stub.getAddress().getPort() + "/messages");
-        HttpSender sender = new HttpSender(endpoint);
+        HttpSender sender = new HttpSender(endpoint, async, direct);
 
         SenderRuntimes runtimes = context.getBean(SenderRuntimes.class);
         long contact;
@@ -121,7 +131,8 @@ public final class SenderBenchmark {
         report.add("- Machine: " + MachineStats.cores() + " cores (" + MachineStats.cpuModel() + "), "
                 + MachineStats.memory() + ", load average at start " + MachineStats.loadAverage());
         report.add("- Stub latency " + latencyMillis + " ms; provider calls in flight per channel " + concurrency
-                + "; sender: JDK HttpClient, HTTP/1.1, one blocking call per provider-call thread");
+                + "; sender: JDK HttpClient, HTTP/1.1, " + (async ? "asynchronous calls (sendAsync)"
+                : "one blocking call per provider-call thread") + (direct ? ", direct executor" : ""));
         report.add("");
         report.add("| round | messages | first claim to last mark | sends/s | middle 80 % sends/s | CPU busy | JVM |"
                 + " PostgreSQL | other | stub calls |");
@@ -226,11 +237,20 @@ public final class SenderBenchmark {
     /** A provider over HTTP: 2xx accepted, 429 and 5xx retry (with Retry-After), other 4xx rejected. */
     static final class HttpSender implements ChannelSender {
         private final URI endpoint;
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        private final boolean async;
+        private final HttpClient http;
 
-        HttpSender(URI endpoint) {
+        HttpSender(URI endpoint, boolean async, boolean direct) {
             this.endpoint = endpoint;
+            this.async = async;
+            HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5));
+            if (direct) {
+                // The client's own steps and the answer's handling run on the thread that completes them (its
+                // selector thread) instead of being handed to a pool each: nothing in them blocks.
+                builder.executor(Runnable::run);
+            }
+            this.http = builder.build();
         }
 
         @Override
@@ -240,31 +260,57 @@ public final class SenderBenchmark {
 
         @Override
         public SendResult send(OutboundMessage message) {
-            String body = "{\"to\":\"" + message.recipient().address() + "\",\"body\":\""
-                    + message.content().part("text") + "\"}";
-            HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(10))
-                    .header("Content-Type", "application/json").header("Idempotency-Key", message.messageKey())
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
             try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                int status = response.statusCode();
-                if (status / 100 == 2) {
-                    String text = response.body();
-                    int at = text.indexOf("\"sid\":\"");
-                    return new SendResult.Accepted(at < 0 ? null : text.substring(at + 7, text.indexOf('"', at + 7)));
-                }
-                if (status == 429 || status >= 500) {
-                    Duration after = response.headers().firstValue("Retry-After").map(v -> Duration.ofSeconds(
-                            Long.parseLong(v.trim()))).orElse(null);
-                    return new SendResult.Retry("HTTP " + status, after);
-                }
-                return new SendResult.Rejected("HTTP " + status, SendResult.Failure.OTHER);
+                return answer(http.send(request(message), HttpResponse.BodyHandlers.ofString()));
             } catch (IOException e) {
                 return new SendResult.Retry(e.toString(), null);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new SendResult.Retry("interrupted", null);
             }
+        }
+
+        /** The same request and the same reading of the answer, without a thread waiting for it. */
+        @Override
+        public CompletionStage<SendResult> sendAsync(OutboundMessage message) {
+            return http.sendAsync(request(message), HttpResponse.BodyHandlers.ofString()).handle((response, e) -> {
+                if (e == null) {
+                    return answer(response);
+                }
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof IOException) {
+                    return new SendResult.Retry(cause.toString(), null);
+                }
+                throw e instanceof CompletionException c ? c : new CompletionException(cause);
+            });
+        }
+
+        @Override
+        public boolean sendsAsynchronously() {
+            return async;
+        }
+
+        private HttpRequest request(OutboundMessage message) {
+            String body = "{\"to\":\"" + message.recipient().address() + "\",\"body\":\""
+                    + message.content().part("text") + "\"}";
+            return HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json").header("Idempotency-Key", message.messageKey())
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        }
+
+        private static SendResult answer(HttpResponse<String> response) {
+            int status = response.statusCode();
+            if (status / 100 == 2) {
+                String text = response.body();
+                int at = text.indexOf("\"sid\":\"");
+                return new SendResult.Accepted(at < 0 ? null : text.substring(at + 7, text.indexOf('"', at + 7)));
+            }
+            if (status == 429 || status >= 500) {
+                Duration after = response.headers().firstValue("Retry-After").map(v -> Duration.ofSeconds(
+                        Long.parseLong(v.trim()))).orElse(null);
+                return new SendResult.Retry("HTTP " + status, after);
+            }
+            return new SendResult.Rejected("HTTP " + status, SendResult.Failure.OTHER);
         }
     }
 

@@ -30,6 +30,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,14 +111,7 @@ public class FcmPushSender implements ChannelSender, AutoCloseable {
         SendResult[] results = new SendResult[messages.size()];
         List<Message> batch = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-            try {
-                batch.add(message(messages.get(i)));
-                positions.add(i);
-            } catch (IllegalArgumentException e) {
-                results[i] = new SendResult.Rejected("not a valid FCM message: " + e.getMessage(), Failure.OTHER);
-            }
-        }
+        prepare(messages, results, batch, positions);
         for (int from = 0; from < batch.size(); from += MAX_BATCH) {
             int to = Math.min(batch.size(), from + MAX_BATCH);
             List<SendResult> sent = sendEach(batch.subList(from, to));
@@ -127,23 +122,110 @@ public class FcmPushSender implements ChannelSender, AutoCloseable {
         return Arrays.asList(results);
     }
 
-    private List<SendResult> sendEach(List<Message> batch) {
-        BatchResponse response;
-        try {
-            response = messaging.sendEach(batch);
-        } catch (FirebaseMessagingException e) {
-            SendResult all = outcome(e);
-            return batch.stream().map(m -> all).toList();
-        } catch (RuntimeException e) {
-            log.warn("FCM batch failed", e);
-            SendResult all = new SendResult.Retry("FCM client error: " + e.getMessage(), null);
-            return batch.stream().map(m -> all).toList();
+    /**
+     * The SDK's {@code sendEach} is its {@code sendEachAsync} waited for: the calls run on the Firebase app's own
+     * threads either way, so the asynchronous call only spares the runtime's thread the wait.
+     */
+    @Override
+    public CompletionStage<SendResult> sendAsync(OutboundMessage message) {
+        return sendAllAsync(List.of(message)).thenApply(results -> results.get(0));
+    }
+
+    @Override
+    public CompletionStage<List<SendResult>> sendAllAsync(List<OutboundMessage> messages) {
+        SendResult[] results = new SendResult[messages.size()];
+        List<Message> batch = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        prepare(messages, results, batch, positions);
+        List<CompletableFuture<Void>> calls = new ArrayList<>();
+        for (int from = 0; from < batch.size(); from += MAX_BATCH) {
+            int start = from;
+            List<Message> part = batch.subList(from, Math.min(batch.size(), from + MAX_BATCH));
+            calls.add(sendEachAsync(part).thenAccept(sent -> {
+                for (int j = 0; j < sent.size(); j++) {
+                    results[positions.get(start + j)] = sent.get(j);
+                }
+            }));
         }
-        List<SendResult> results = new ArrayList<>(batch.size());
+        return CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0]))
+                .thenApply(done -> Arrays.asList(results));
+    }
+
+    @Override
+    public boolean sendsAsynchronously() {
+        return true;
+    }
+
+    private static void prepare(List<OutboundMessage> messages, SendResult[] results, List<Message> batch,
+            List<Integer> positions) {
+        for (int i = 0; i < messages.size(); i++) {
+            try {
+                batch.add(message(messages.get(i)));
+                positions.add(i);
+            } catch (IllegalArgumentException e) {
+                results[i] = new SendResult.Rejected("not a valid FCM message: " + e.getMessage(), Failure.OTHER);
+            }
+        }
+    }
+
+    private List<SendResult> sendEach(List<Message> batch) {
+        try {
+            return results(messaging.sendEach(batch));
+        } catch (FirebaseMessagingException e) {
+            return failed(e, batch.size());
+        } catch (RuntimeException e) {
+            return failed(e, batch.size());
+        }
+    }
+
+    /** The batch through the SDK's asynchronous call; every outcome a result, as {@link #sendEach} answers it. */
+    private CompletableFuture<List<SendResult>> sendEachAsync(List<Message> batch) {
+        CompletableFuture<List<SendResult>> answer = new CompletableFuture<>();
+        com.google.api.core.ApiFuture<BatchResponse> call;
+        try {
+            call = messaging.sendEachAsync(batch);
+        } catch (RuntimeException e) {
+            answer.complete(failed(e, batch.size()));
+            return answer;
+        }
+        com.google.api.core.ApiFutures.addCallback(call, new com.google.api.core.ApiFutureCallback<>() {
+            @Override
+            public void onSuccess(BatchResponse response) {
+                answer.complete(results(response));
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                Throwable cause = t instanceof java.util.concurrent.ExecutionException && t.getCause() != null
+                        ? t.getCause() : t;
+                if (cause instanceof Error e) {
+                    answer.completeExceptionally(e);
+                } else {
+                    answer.complete(failed(cause, batch.size()));
+                }
+            }
+        }, com.google.common.util.concurrent.MoreExecutors.directExecutor());
+        return answer;
+    }
+
+    private List<SendResult> results(BatchResponse response) {
+        List<SendResult> results = new ArrayList<>(response.getResponses().size());
         for (SendResponse r : response.getResponses()) {
             results.add(r.isSuccessful() ? new SendResult.Accepted(r.getMessageId()) : outcome(r.getException()));
         }
         return results;
+    }
+
+    /** The same outcome for every message of a batch the SDK could not send. */
+    private List<SendResult> failed(Throwable e, int size) {
+        SendResult all;
+        if (e instanceof FirebaseMessagingException fme) {
+            all = outcome(fme);
+        } else {
+            log.warn("FCM batch failed", e);
+            all = new SendResult.Retry("FCM client error: " + e.getMessage(), null);
+        }
+        return java.util.Collections.nCopies(size, all);
     }
 
     /** The FCM message: the token, the notification parts that are present, the data map. */

@@ -296,4 +296,30 @@ class FcmPushSenderTest {
         stub.stop();
         assertThat(sender.send(push("tok-x"))).isInstanceOf(SendResult.Retry.class);
     }
+
+    /** The runtime calls FCM through sendAllAsync: the same requests and the same outcome per message, in order. */
+    @Test
+    void theAsynchronousBatchAnswersLikeTheSynchronousOne() throws Exception {
+        assertThat(sender.sendsAsynchronously()).isTrue();
+        accept("tok-1", "m1");
+        answer("tok-2", 404, fcmError(404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found.", null),
+                Map.of());
+        accept("tok-3", "m3");
+        OutboundMessage reserved = push("tok-4", Map.of(Content.TITLE, "x"), Map.of("google.sent_time", "1"));
+
+        List<SendResult> results = sender.sendAllAsync(List.of(push("tok-1"), push("tok-2"), reserved,
+                push("tok-3"))).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(results).hasSize(4);
+        assertThat(results.get(0)).isEqualTo(new SendResult.Accepted("projects/" + PROJECT + "/messages/m1"));
+        assertThat(((SendResult.Rejected) results.get(1)).failure()).isEqualTo(Failure.UNREGISTERED);
+        assertThat(((SendResult.Rejected) results.get(2)).failure()).isEqualTo(Failure.OTHER);
+        assertThat(results.get(3)).isEqualTo(new SendResult.Accepted("projects/" + PROJECT + "/messages/m3"));
+        stub.verify(3, postRequestedFor(urlEqualTo(SEND)));
+
+        // FCM gone: a retry, as the synchronous call answers, not an exceptional stage.
+        stub.stop();
+        assertThat(sender.sendAsync(push("tok-1")).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS))
+                .isInstanceOf(SendResult.Retry.class);
+    }
 }

@@ -40,6 +40,7 @@ class WebhookSenderTest {
     private volatile int status = 200;
     private volatile Map<String, String> responseHeaders = Map.of();
     private volatile long delayMillis;
+    private volatile String answerBody = "{\"ok\":true}";
 
     @BeforeEach
     void start() throws IOException {
@@ -56,7 +57,7 @@ class WebhookSenderTest {
                 }
             }
             responseHeaders.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
-            byte[] answer = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
+            byte[] answer = answerBody.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, answer.length);
             exchange.getResponseBody().write(answer);
             exchange.close();
@@ -160,6 +161,52 @@ class WebhookSenderTest {
                 clock);
         assertThat(sender.send(message("{}"))).isInstanceOf(SendResult.Retry.class);
         assertThat(sender.send(message(" "))).isInstanceOf(SendResult.Rejected.class);
+    }
+
+    /** The runtime calls a webhook through sendAsync: the same request, the same reading of every answer. */
+    @Test
+    void theAsynchronousCallSendsTheSameSignedRequestAndReadsEveryAnswerAlike() throws Exception {
+        WebhookSender sender = sender(Duration.ofSeconds(5));
+        assertThat(sender.sendsAsynchronously()).isTrue();
+        String body = "{\"event\":\"cart\",\"name\":\"Zoë\"}";
+        assertThat(async(sender, message(body))).isEqualTo(new SendResult.Accepted("req-42:webhook"));
+        Received r = received.get(0);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(body);
+        assertThat(r.header("Idempotency-Key")).isEqualTo("req-42:webhook");
+        long t = clock.instant().getEpochSecond();
+        assertThat(r.header("Activation-Signature")).isEqualTo("t=" + t + ",v1=" + hmacHex(SECRET, t + "." + body));
+
+        status = 429;
+        responseHeaders = Map.of("Retry-After", "120");
+        assertThat(async(sender, message("{}"))).isEqualTo(new SendResult.Retry("HTTP 429", Duration.ofSeconds(120)));
+
+        // A rejection's reason carries the start of the answer only, whichever way it was read.
+        status = 422;
+        responseHeaders = Map.of();
+        answerBody = "x".repeat(100_000);
+        SendResult rejected = async(sender, message("{}"));
+        assertThat(rejected).isEqualTo(sender.send(message("{}")));
+        assertThat(((SendResult.Rejected) rejected).reason()).startsWith("HTTP 422: xxx").hasSizeLessThan(300);
+
+        assertThat(async(sender, message(" "))).isInstanceOf(SendResult.Rejected.class);
+
+        status = 200;
+        delayMillis = 1500;
+        SendResult slow = async(sender(Duration.ofMillis(300)), message("{}"));
+        assertThat(slow).isInstanceOf(SendResult.Retry.class);
+        assertThat(((SendResult.Retry) slow).reason()).startsWith("timeout");
+        delayMillis = 0;
+
+        int port = server.getAddress().getPort();
+        server.stop(0);
+        WebhookSender unreachable = new WebhookSender(new WebhookChannelProperties(
+                URI.create("http://127.0.0.1:" + port + "/x"), SECRET, Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                clock);
+        assertThat(async(unreachable, message("{}"))).isInstanceOf(SendResult.Retry.class);
+    }
+
+    private static SendResult async(WebhookSender sender, OutboundMessage message) throws Exception {
+        return sender.sendAsync(message).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     private static String hmacHex(String secret, String data) {

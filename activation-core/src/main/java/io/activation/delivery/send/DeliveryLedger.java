@@ -6,7 +6,6 @@ import io.activation.delivery.spi.SendResult;
 import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
-import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -433,8 +432,9 @@ final class DeliveryLedger {
                 Timestamp.from(at));
     }
 
+    /** The same name-based UUID as {@code UUID.nameUUIDFromBytes}, without looking up a digest per call. */
     static UUID id(String name) {
-        return UUID.nameUUIDFromBytes(("delivery:" + name).getBytes(StandardCharsets.UTF_8));
+        return ChangeEvents.deterministicId("delivery:" + name);
     }
 
     private static String describe(Throwable t) {

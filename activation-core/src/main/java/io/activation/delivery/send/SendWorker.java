@@ -15,6 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -60,10 +64,11 @@ final class SendWorker {
     private final Semaphore permits;
     private final TokenBucket rate;
     private final ClaimBatcher claims;
+    private final MarkBatcher marks;
     private volatile Error halted;
 
     SendWorker(ChannelSender sender, MessageRenderer renderer, DeliveryLedger ledger, DeliveryLedger.Channel channel,
-            ExecutorService pool, int concurrency, TokenBucket rate) {
+            ExecutorService pool, int concurrency, TokenBucket rate, java.time.Duration markLinger) {
         this.sender = sender;
         this.renderer = renderer;
         this.ledger = ledger;
@@ -72,11 +77,13 @@ final class SendWorker {
         this.permits = new Semaphore(concurrency);
         this.rate = rate;
         this.claims = new ClaimBatcher(ledger::claim, channel.name());
+        this.marks = new MarkBatcher(this::markNow, channel.name(), markLinger, MARK_BATCH);
     }
 
-    /** Stops the claim thread (the runtime is closed for good). */
+    /** Stops the claim and mark threads (the runtime is closed for good). */
     void close() {
         claims.close();
+        marks.close();
     }
 
     boolean halted() {
@@ -108,13 +115,13 @@ final class SendWorker {
         int outstanding = 0;
         int claimed = 0;
         List<Outcome> toMark = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<Void>> marked = new ArrayList<>();
         List<Done> ready = new ArrayList<>();
         RuntimeException failure = null;
         while (true) {
-            // Hand out every free permit first, then mark what came back meanwhile in one transaction: a mark takes
-            // milliseconds, so marking between single submissions left permits idle and made a transaction per
-            // message or two (the sender benchmark's profile). Answers arriving during a mark are marked together
-            // by the next one (group commit); an answer waits at most one mark before it is marked.
+            // Hand out every free permit first, then hand what came back meanwhile to the mark thread, which marks
+            // the answers of all callers in one transaction after a short linger (group commit): a transaction per
+            // message or two was most of the marking CPU (the sender benchmark's profiles).
             boolean submitted = false;
             while (next < chunks.size() && !halted() && permits.tryAcquire()) {
                 outstanding++;
@@ -127,7 +134,7 @@ final class SendWorker {
                 boolean more = next < chunks.size() && !halted();
                 if (outstanding == 0) {
                     if (!more) {
-                        mark(toMark);
+                        marked.add(marks.submit(toMark));
                         break;
                     }
                     // Other callers hold every permit: wait for one.
@@ -157,12 +164,15 @@ final class SendWorker {
                 claimed += d.outcomes().size();
             }
             if (!toMark.isEmpty()) {
-                if (next < chunks.size() && !halted() && permits.availablePermits() > 0) {
-                    continue; // permits came back with these answers: use them before marking
-                }
-                mark(toMark);
+                // To the mark thread, which lingers for more and marks many in one transaction; this thread goes
+                // on handing out the permits these answers freed.
+                marked.add(marks.submit(new ArrayList<>(toMark)));
                 toMark.clear();
             }
+        }
+        // The poll is done only when every answer of it is marked.
+        for (java.util.concurrent.CompletableFuture<Void> m : marked) {
+            MarkBatcher.await(m);
         }
         checkHalted();
         if (failure != null) {
@@ -176,20 +186,36 @@ final class SendWorker {
     private void submit(Chunk chunk, boolean leased, BlockingQueue<Done> done) {
         try {
             pool.execute(() -> {
+                CompletionStage<List<Outcome>> outcomes;
                 try {
-                    done.add(new Done(run(chunk, leased), null, null));
+                    outcomes = run(chunk, leased);
                 } catch (Error e) {
-                    log.error("The {} sender failed with an error; the channel halts (deliveries it held are in doubt"
-                            + " at the next start)", channel.name(), e);
-                    done.add(new Done(List.of(), e, null));
+                    halt(e, done);
+                    return;
                 } catch (RuntimeException e) {
                     // Not the provider call (that is caught in run): the claim failed, so nothing was sent; the
                     // deliveries stay as they are and the record or the poller brings them back.
                     log.warn("Sending a chunk of {} failed before the provider call: {}", channel.name(), e.toString());
                     done.add(new Done(List.of(), null, e));
-                } finally {
                     permits.release();
+                    return;
                 }
+                // A synchronous sender has answered already; an asynchronous one answers on its client's thread, and
+                // this thread is free meanwhile: the call in flight holds only its permit.
+                outcomes.whenComplete((answered, error) -> {
+                    Throwable cause = unwrap(error);
+                    if (cause instanceof Error e) {
+                        halt(e, done);
+                    } else if (cause != null) {
+                        log.warn("Sending a chunk of {} failed: {}", channel.name(), cause.toString());
+                        done.add(new Done(List.of(), null, cause instanceof RuntimeException r ? r
+                                : new IllegalStateException(cause)));
+                        permits.release();
+                    } else {
+                        done.add(new Done(answered, null, null));
+                        permits.release();
+                    }
+                });
             });
         } catch (RuntimeException rejected) {
             permits.release();
@@ -197,10 +223,31 @@ final class SendWorker {
         }
     }
 
-    /** Render, rate limit, claim, send: the outcomes of the claimed deliveries of the chunk. */
-    private List<Outcome> run(Chunk chunk, boolean leased) {
+    private void halt(Error e, BlockingQueue<Done> done) {
+        try {
+            log.error("The {} sender failed with an error; the channel halts (deliveries it held are in doubt"
+                    + " at the next start)", channel.name(), e);
+            done.add(new Done(List.of(), e, null));
+        } finally {
+            permits.release();
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /**
+     * Render, rate limit, claim, send: the outcomes of the claimed deliveries of the chunk, once the provider answered
+     * (at once for a synchronous sender). A sender's {@link Error} is thrown, or completes the stage with it.
+     */
+    private CompletionStage<List<Outcome>> run(Chunk chunk, boolean leased) {
         if (halted()) {
-            return List.of();
+            return CompletableFuture.completedFuture(List.of());
         }
         Map<Long, PendingDelivery> byId = new LinkedHashMap<>();
         Map<Long, Content> contents = new HashMap<>();
@@ -225,11 +272,11 @@ final class SendWorker {
                 rate.acquire(toSend);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return List.of();
+                return CompletableFuture.completedFuture(List.of());
             }
         }
         if (halted()) {
-            return List.of();
+            return CompletableFuture.completedFuture(List.of());
         }
         Map<Long, Integer> attempts = claims.claim(new ArrayList<>(byId.keySet()), leased);
         List<Outcome> outcomes = new ArrayList<>(attempts.size());
@@ -258,14 +305,41 @@ final class SendWorker {
             }
         });
         if (messages.isEmpty()) {
-            return outcomes;
+            return CompletableFuture.completedFuture(outcomes);
         }
-        List<SendResult> results;
+        if (!sender.sendsAsynchronously()) {
+            List<SendResult> results;
+            try {
+                results = messages.size() == 1 ? List.of(sender.send(messages.get(0))) : sender.sendAll(messages);
+            } catch (RuntimeException e) {
+                return CompletableFuture.completedFuture(answered(outcomes, sent, messages, null, e));
+            }
+            return CompletableFuture.completedFuture(answered(outcomes, sent, messages, results, null));
+        }
+        CompletionStage<List<SendResult>> calls;
         try {
-            results = messages.size() == 1 ? List.of(sender.send(messages.get(0))) : sender.sendAll(messages);
+            calls = sender.sendAllAsync(messages);
         } catch (RuntimeException e) {
+            calls = CompletableFuture.failedFuture(e);
+        }
+        return calls.handle((results, error) -> {
+            Throwable cause = unwrap(error);
+            if (cause instanceof Error e) {
+                throw e;
+            }
+            return answered(outcomes, sent, messages, results, cause);
+        });
+    }
+
+    /**
+     * The outcomes of the messages handed to the sender, after those decided before the call: its results in order,
+     * or all unknown when the call failed (the provider may have taken them).
+     */
+    private static List<Outcome> answered(List<Outcome> outcomes, List<PendingDelivery> sent,
+            List<OutboundMessage> messages, List<SendResult> results, Throwable failure) {
+        if (failure != null) {
             for (int i = 0; i < sent.size(); i++) {
-                outcomes.add(Outcome.unknown(sent.get(i), messages.get(i).attempt(), e));
+                outcomes.add(Outcome.unknown(sent.get(i), messages.get(i).attempt(), failure));
             }
             return outcomes;
         }
@@ -282,7 +356,7 @@ final class SendWorker {
     }
 
     /** Marks in batches; a batch that fails is marked one by one, so one bad row does not hold the others. */
-    private void mark(List<Outcome> outcomes) {
+    private void markNow(List<Outcome> outcomes) {
         for (int i = 0; i < outcomes.size(); i += MARK_BATCH) {
             List<Outcome> part = outcomes.subList(i, Math.min(outcomes.size(), i + MARK_BATCH));
             try {

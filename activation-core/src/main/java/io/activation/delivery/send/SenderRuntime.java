@@ -84,7 +84,7 @@ public final class SenderRuntime implements SmartLifecycle {
                 b.maxAttempts, new Backoff(b.backoffInitial, b.backoffMax,
                         () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble()), b.fallback);
         this.worker = new SendWorker(sender, b.renderer, ledger, ch, pool, limits.concurrency(),
-                new TokenBucket(limits.ratePerSecond(), System::nanoTime));
+                new TokenBucket(limits.ratePerSecond(), System::nanoTime), sending.markLinger());
     }
 
     public String channel() {

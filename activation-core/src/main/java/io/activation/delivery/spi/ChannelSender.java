@@ -2,6 +2,8 @@ package io.activation.delivery.spi;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The provider side of one channel. Implementations live in {@code activation-channels} as Spring beans; the core's
@@ -29,6 +31,44 @@ public interface ChannelSender {
 
     /** Sends one message. */
     SendResult send(OutboundMessage message);
+
+    /**
+     * Sends one message without holding a thread while the provider answers (an HTTP client's or SDK's asynchronous
+     * call). The runtime uses it for chunks of one message; the stage completes with the result, or exceptionally
+     * when the outcome is unknown (as {@link #send} throwing). The default runs {@link #send} on the calling thread.
+     * The result must be the same as {@link #send}'s: the same request to the provider, the same answers.
+     * A sender that overrides it should also say so in {@link #sendsAsynchronously()}.
+     */
+    default CompletionStage<SendResult> sendAsync(OutboundMessage message) {
+        try {
+            return CompletableFuture.completedFuture(send(message));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * {@link #sendAll} without holding a thread while the provider answers (FCM's batch call, asynchronously). The
+     * default: one message through {@link #sendAsync}, several through {@link #sendAll} on the calling thread.
+     */
+    default CompletionStage<List<SendResult>> sendAllAsync(List<OutboundMessage> messages) {
+        if (messages.size() == 1) {
+            return sendAsync(messages.get(0)).thenApply(List::of);
+        }
+        try {
+            return CompletableFuture.completedFuture(sendAll(messages));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Whether {@link #sendAsync} (and {@link #sendAllAsync}) really return before the provider answers. The runtime then keeps no thread per
+     * call in flight: a call holds only one of the channel's {@code concurrency} permits.
+     */
+    default boolean sendsAsynchronously() {
+        return false;
+    }
 
     /**
      * Sends several messages at once (FCM batches, print files). Answers one result per message, in order. The

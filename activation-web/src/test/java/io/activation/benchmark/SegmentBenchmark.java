@@ -451,6 +451,19 @@ public final class SegmentBenchmark {
         }
         MachineStats.Usage usage = MachineStats.between(before, MachineStats.sample(postmasterPid));
         log("RFM: product %s ms, hand-written %s ms", product, handTimes);
+        // The plans after the measurements (a recompute explained in a rolled-back transaction; the hand-written
+        // statement in one that drops its table at commit).
+        plans.append("\n==== RFM recompute: the product's statement\n");
+        context.getBean(io.activation.segment.value.Rfm.class).explain(name)
+                .forEach(l -> plans.append(l).append('\n'));
+        plans.append("\n==== RFM recompute: hand-written\n");
+        sql.setAutoCommit(false);
+        try {
+            queryStrings("explain (analyze, buffers) " + hand).forEach(l -> plans.append(l).append('\n'));
+        } finally {
+            sql.commit();
+            sql.setAutoCommit(true);
+        }
         return new Measured("RFM recompute, all contacts (scores written to a table)", "(none given)", Double.NaN,
                 product, handTimes, List.of(), productAnswer, handAnswer, usage);
     }

@@ -143,60 +143,49 @@ public class Rfm {
         }
     }
 
+    /**
+     * PostgreSQL's plan of a recompute of the model, executed ({@code EXPLAIN (ANALYZE, BUFFERS)}) in a transaction
+     * that is rolled back: nothing is written and no event is published.
+     */
+    public List<String> explain(String name) {
+        return transactions.execute(status -> {
+            status.setRollbackOnly();
+            RfmModel model = model(name);
+            jdbc.queryForList("select pg_advisory_xact_lock(hashtext(?))", "rfm:" + name);
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            List<Object> args = new ArrayList<>();
+            String statement = statement(model, reference(model, now), now, args);
+            return jdbc.queryForList("explain (analyze, buffers) " + statement, String.class, args.toArray());
+        });
+    }
+
+    private static LocalDate reference(RfmModel model, Instant now) {
+        return model.referenceDate() != null ? model.referenceDate() : LocalDate.ofInstant(now, model.timeZone());
+    }
+
     private Computed compute(RfmModel model) {
         long started = System.nanoTime();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        LocalDate reference = model.referenceDate() != null ? model.referenceDate()
-                : LocalDate.ofInstant(now, model.timeZone());
+        LocalDate reference = reference(model, now);
         List<Object> args = new ArrayList<>();
-        String scored = sql(model, reference, now, args);
-        // One statement: the new scores are compared with the stored ones (the same snapshot), only the rows that
-        // differ are written, contacts left without a purchase are deleted, and what it answers is exactly the
-        // contacts whose group changed (with the previous group read before the write), for the events.
-        String statement = """
-                with scored as (%s),
-                changed as (
-                    select n.*, o.rfm_group as previous_group
-                    from scored n left join rfm_scores o on o.model = ? and o.contact_id = n.contact_id
-                    where o.contact_id is null
-                       or (o.last_purchase, o.frequency, o.monetary, o.r, o.f, o.m, o.rfm_group)
-                          is distinct from (n.last_purchase, n.frequency, n.monetary, n.r, n.f, n.m, n.rfm_group)
-                ),
-                written as (
-                    insert into rfm_scores (model, contact_id, last_purchase, frequency, monetary, r, f, m, rfm_group,
-                                            computed_at)
-                    select ?, contact_id, last_purchase, frequency, monetary, r, f, m, rfm_group, ? from changed
-                    on conflict (model, contact_id) do update set last_purchase = excluded.last_purchase,
-                        frequency = excluded.frequency, monetary = excluded.monetary, r = excluded.r, f = excluded.f,
-                        m = excluded.m, rfm_group = excluded.rfm_group, computed_at = excluded.computed_at
-                    returning contact_id
-                ),
-                gone as (
-                    delete from rfm_scores o where o.model = ?
-                        and not exists (select 1 from scored n where n.contact_id = o.contact_id)
-                    returning o.contact_id, o.rfm_group
-                )
-                select contact_id, previous_group, rfm_group, r, f, m from changed
-                where previous_group is distinct from rfm_group
-                union all
-                select contact_id, rfm_group, null, null, null, null from gone
-                order by 1""".formatted(scored);
-        args.add(model.name());
-        args.add(model.name());
-        args.add(Timestamp.from(now));
-        args.add(model.name());
+        String statement = statement(model, reference, now, args);
         List<OutboxMessage> batch = new ArrayList<>();
+        long[] count = {0};
         jdbc.query(statement, rs -> {
-            long contactId = rs.getLong(1);
+            if (rs.getInt(1) == 2) {
+                count[0] = rs.getLong(2);
+                return;
+            }
+            long contactId = rs.getLong(2);
             ObjectNode data = JsonNodeFactory.instance.objectNode();
             data.put("contactId", contactId);
             data.put("model", model.name());
-            data.put("group", rs.getString(3));
-            data.put("previousGroup", rs.getString(2));
-            if (rs.getString(3) != null) {
-                data.put("r", rs.getInt(4));
-                data.put("f", rs.getInt(5));
-                data.put("m", rs.getInt(6));
+            data.put("group", rs.getString(4));
+            data.put("previousGroup", rs.getString(3));
+            if (rs.getString(4) != null) {
+                data.put("r", rs.getInt(5));
+                data.put("f", rs.getInt(6));
+                data.put("m", rs.getInt(7));
             }
             batch.add(events.event(GROUP_CHANGED, contactId, "contacts/" + contactId + "/rfm/" + model.name(), "rfm",
                     data, UUID.nameUUIDFromBytes(("rfm:" + model.name() + ":" + contactId + ":" + now).getBytes())));
@@ -206,10 +195,58 @@ public class Rfm {
             }
         }, args.toArray());
         outbox.append(batch);
-        Long count = jdbc.queryForObject("select count(*) from rfm_scores where model = ?", Long.class, model.name());
         jdbc.update("update rfm_models set computed_at = ?, reference_day = ? where name = ?", Timestamp.from(now),
                 Date.valueOf(reference), model.name());
-        return new Computed(model.name(), reference, count, now, (System.nanoTime() - started) / 1_000_000);
+        return new Computed(model.name(), reference, count[0], now, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** The recompute's one statement (see {@link #compute}); its parameters are appended to {@code args}. */
+    private String statement(RfmModel model, LocalDate reference, Instant now, List<Object> args) {
+        // One statement: the new scores are compared with the stored ones (one full join, the same snapshot), only
+        // the rows that differ are written, contacts left without a purchase are deleted, and what it answers is
+        // exactly the contacts whose group changed (with the previous group read before the write), for the
+        // events, and how many contacts are scored (n, kept on the row of rank 1 in recency, which always exists).
+        String scored = sql(model, reference, now, args);
+        String statement = """
+                with scored as (%s),
+                diff as (
+                    select n.*, o.contact_id as old_contact, o.rfm_group as previous_group,
+                           n.contact_id is not null and (o.contact_id is null
+                               or (o.last_purchase, o.frequency, o.monetary, o.r, o.f, o.m, o.rfm_group)
+                                  is distinct from
+                                  (n.last_purchase, n.frequency, n.monetary, n.r, n.f, n.m, n.rfm_group)) as changed
+                    from scored n full join (select * from rfm_scores where model = ?) o on o.contact_id = n.contact_id
+                    where n.contact_id is null or o.contact_id is null or n.rk = 1
+                       or (o.last_purchase, o.frequency, o.monetary, o.r, o.f, o.m, o.rfm_group)
+                          is distinct from (n.last_purchase, n.frequency, n.monetary, n.r, n.f, n.m, n.rfm_group)
+                ),
+                written as (
+                    insert into rfm_scores (model, contact_id, last_purchase, frequency, monetary, r, f, m, rfm_group,
+                                            computed_at)
+                    select ?, contact_id, last_purchase, frequency, monetary, r, f, m, rfm_group, ? from diff
+                    where changed
+                    on conflict (model, contact_id) do update set last_purchase = excluded.last_purchase,
+                        frequency = excluded.frequency, monetary = excluded.monetary, r = excluded.r, f = excluded.f,
+                        m = excluded.m, rfm_group = excluded.rfm_group, computed_at = excluded.computed_at
+                    returning contact_id
+                ),
+                gone as (
+                    delete from rfm_scores o where o.model = ?
+                        and o.contact_id in (select d.old_contact from diff d where d.contact_id is null)
+                    returning o.contact_id, o.rfm_group
+                )
+                select 1 as kind, contact_id, previous_group, rfm_group, r, f, m from diff
+                where changed and previous_group is distinct from rfm_group
+                union all
+                select 1, contact_id, rfm_group, null, null, null, null from gone
+                union all
+                select 2, coalesce(max(n), 0), null, null, null, null, null from diff
+                order by 1, 2""".formatted(scored);
+        args.add(model.name());
+        args.add(model.name());
+        args.add(Timestamp.from(now));
+        args.add(model.name());
+        return statement;
     }
 
     /**
@@ -283,9 +320,9 @@ public class Rfm {
         // quintile of that position is the tile ntile(5) over (value, contact id) gives the first of them, which
         // all of them then share; rank() and count(*) over () need one sort per dimension and no second pass.
         return """
-                select contact_id, last_purchase, frequency, monetary, r, f, m, %s as rfm_group
+                select contact_id, last_purchase, frequency, monetary, r, f, m, %s as rfm_group, rk, n
                 from (
-                    select contact_id, last_purchase, frequency, monetary,
+                    select contact_id, last_purchase, frequency, monetary, rk, n,
                            %s as r, %s as f, %s as m
                     from (
                         select p.*, rank() over (order by last_purchase) as rk,

@@ -27,6 +27,9 @@ class RfmRecomputeTest extends ApiTest {
     @Autowired
     JdbcTemplate jdbc;
 
+    @Autowired
+    Rfm rfm;
+
     private final JsonMapper json = JsonMapper.builder().build();
 
     @Test
@@ -101,9 +104,14 @@ class RfmRecomputeTest extends ApiTest {
             assertThat(best.get("frequency").intValue()).isEqualTo(9);
             assertThat(best.get("rfm").stringValue()).isEqualTo("155");
 
-            // Customer 1's only order is cancelled: its score row is deleted and announced with group null.
+            // Customer 1's only order is cancelled: its score row is deleted and announced with group null. The
+            // plan of that recompute, explained first, executes in a transaction rolled back: nothing changes.
             long one = contactId(prefix + "-1");
             order(orders, prefix + "-1", prefix + "-1-1", "2025-06-09", "20", "cancelled");
+            Map<Long, String> unexplained = rowVersions(model);
+            assertThat(String.join("\n", rfm.explain(model))).contains("Insert on rfm_scores")
+                    .contains("Delete on rfm_scores").contains("actual time");
+            assertThat(rowVersions(model)).isEqualTo(unexplained).containsKey(one);
             assertThat(post("/api/v1/rfm-models/" + model + "/recompute", null).expect(200).json()
                     .get("contacts").intValue()).isEqualTo(7);
             assertThat(rowVersions(model)).doesNotContainKey(one).hasSize(7);

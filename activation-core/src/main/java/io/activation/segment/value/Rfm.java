@@ -152,8 +152,9 @@ public class Rfm {
     }
 
     /**
-     * PostgreSQL's plan of a recompute of the model, executed ({@code EXPLAIN (ANALYZE, BUFFERS)}) in a transaction
-     * that is rolled back: nothing is written and no event is published.
+     * PostgreSQL's plans of a recompute of the model (its two statements, scoring then comparing and writing),
+     * executed ({@code EXPLAIN (ANALYZE, BUFFERS)}) in a transaction that is rolled back: nothing is written and no
+     * event is published.
      */
     public List<String> explain(String name) {
         return transactions.execute(status -> {
@@ -162,9 +163,14 @@ public class Rfm {
             jdbc.queryForList("select pg_advisory_xact_lock(hashtext(?))", "rfm:" + name);
             workMem();
             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            List<Object> scoringArgs = new ArrayList<>();
+            List<String> plan = new ArrayList<>(jdbc.queryForList("explain (analyze, buffers) "
+                    + scoring(model, reference(model, now), now, scoringArgs), String.class, scoringArgs.toArray()));
             List<Object> args = new ArrayList<>();
-            String statement = statement(model, reference(model, now), now, args);
-            return jdbc.queryForList("explain (analyze, buffers) " + statement, String.class, args.toArray());
+            plan.add("");
+            plan.addAll(jdbc.queryForList("explain (analyze, buffers) " + statement(model, now, args), String.class,
+                    args.toArray()));
+            return plan;
         });
     }
 
@@ -188,8 +194,10 @@ public class Rfm {
         workMem();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         LocalDate reference = reference(model, now);
+        List<Object> scoringArgs = new ArrayList<>();
+        jdbc.update(scoring(model, reference, now, scoringArgs), scoringArgs.toArray());
         List<Object> args = new ArrayList<>();
-        String statement = statement(model, reference, now, args);
+        String statement = statement(model, now, args);
         List<OutboxMessage> batch = new ArrayList<>();
         long[] count = {0};
         jdbc.query(statement, rs -> {
@@ -218,25 +226,34 @@ public class Rfm {
         outbox.append(batch);
         jdbc.update("update rfm_models set computed_at = ?, reference_day = ? where name = ?", Timestamp.from(now),
                 Date.valueOf(reference), model.name());
+        jdbc.execute("drop table rfm_scored");
         return new Computed(model.name(), reference, count[0], now, (System.nanoTime() - started) / 1_000_000);
     }
 
-    /** The recompute's one statement (see {@link #compute}); its parameters are appended to {@code args}. */
-    private String statement(RfmModel model, LocalDate reference, Instant now, List<Object> args) {
+    /**
+     * The new scores into a temporary table dropped at commit ({@code create table as}: unlike a statement that
+     * writes a table of the database, it may read and group the purchases with parallel workers); its parameters
+     * are appended to {@code args}.
+     */
+    private String scoring(RfmModel model, LocalDate reference, Instant now, List<Object> args) {
+        return "create temporary table rfm_scored on commit drop as " + sql(model, reference, now, args);
+    }
+
+    /** The comparison with the stored scores and the writes (see {@link #compute}), reading {@code rfm_scored}. */
+    private String statement(RfmModel model, Instant now, List<Object> args) {
         // One statement: the new scores are compared with the stored ones (one full join, the same snapshot), only
         // the rows that differ are written, contacts left without a purchase are deleted, and what it answers is
         // exactly the contacts whose group changed (with the previous group read before the write), for the
         // events, and how many contacts are scored (n, kept on the row of rank 1 in recency, which always exists).
-        String scored = sql(model, reference, now, args);
         String statement = """
-                with scored as (%s),
-                diff as (
+                with diff as (
                     select n.*, o.contact_id as old_contact, o.rfm_group as previous_group,
                            n.contact_id is not null and (o.contact_id is null
                                or (o.last_purchase, o.frequency, o.monetary, o.r, o.f, o.m, o.rfm_group)
                                   is distinct from
                                   (n.last_purchase, n.frequency, n.monetary, n.r, n.f, n.m, n.rfm_group)) as changed
-                    from scored n full join (select * from rfm_scores where model = ?) o on o.contact_id = n.contact_id
+                    from rfm_scored n full join (select * from rfm_scores where model = ?) o
+                        on o.contact_id = n.contact_id
                     where n.contact_id is null or o.contact_id is null or n.rk = 1
                        or (o.last_purchase, o.frequency, o.monetary, o.r, o.f, o.m, o.rfm_group)
                           is distinct from (n.last_purchase, n.frequency, n.monetary, n.r, n.f, n.m, n.rfm_group)
@@ -262,7 +279,7 @@ public class Rfm {
                 select 1, contact_id, rfm_group, null, null, null, null from gone
                 union all
                 select 2, coalesce(max(n), 0), null, null, null, null, null from diff
-                order by 1, 2""".formatted(scored);
+                order by 1, 2""";
         args.add(model.name());
         args.add(model.name());
         args.add(Timestamp.from(now));

@@ -44,7 +44,8 @@ class SegmentMemberships {
 
     /**
      * Brings the stored membership in line with the rule, for every contact ({@code contactIds} null, rule compiled
-     * in {@link SegmentCompiler.Shape#SET}) or for the given ones ({@link SegmentCompiler.Shape#SINGLE}).
+     * in {@link SegmentCompiler.Shape#SET}) or for the given ones ({@link SegmentCompiler.Shape#SINGLE}). A full
+     * refresh also sets the segment's {@code refreshed_at} and {@code member_count} (the size of the new set).
      */
     @Transactional(propagation = Propagation.MANDATORY)
     MembershipChanges apply(Segment segment, CompiledRule rule, long[] contactIds, Instant now) {
@@ -72,16 +73,33 @@ class SegmentMemberships {
             sql.append(" and m.contact_id = any(?)");
             args.add(contactIds);
         }
+        sql.append(" and not exists (select 1 from target t where t.id = m.contact_id) returning m.contact_id)");
+        if (contactIds == null) {
+            // A full refresh: the new membership is exactly the target set, so its size is the member count,
+            // written by the same statement (no recount of the stored membership afterwards).
+            sql.append("""
+                    ,
+                    counted as (update segments set refreshed_at = ?, member_count = (select count(*) from target)
+                        where id = ? returning member_count)""");
+            args.add(OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+            args.add(segment.id());
+        }
         sql.append("""
-                 and not exists (select 1 from target t where t.id = m.contact_id) returning m.contact_id)
-                select true as entered, contact_id from entered
-                union all select false, contact_id from exited""");
+
+                select 1 as kind, contact_id from entered
+                union all select 2, contact_id from exited""");
+        if (contactIds == null) {
+            sql.append("\nunion all select 3, member_count from counted");
+        }
         List<Long> entered = new ArrayList<>();
         List<Long> exited = new ArrayList<>();
         jdbc.query(sql.toString(), rs -> {
-            (rs.getBoolean(1) ? entered : exited).add(rs.getLong(2));
+            int kind = rs.getInt(1);
+            if (kind != 3) {
+                (kind == 1 ? entered : exited).add(rs.getLong(2));
+            }
         }, args.toArray());
-        publish(segment, entered, exited);
+        publish(segment, entered, exited, contactIds != null);
         return new MembershipChanges(entered, exited);
     }
 
@@ -95,18 +113,20 @@ class SegmentMemberships {
                 (int) segment.id());
         List<Long> exited = jdbc.queryForList("delete from segment_memberships where segment_id = ?"
                 + " returning contact_id", Long.class, segment.id());
-        publish(segment, List.of(), exited);
+        publish(segment, List.of(), exited, true);
         return exited;
     }
 
-    private void publish(Segment segment, List<Long> entered, List<Long> exited) {
+    private void publish(Segment segment, List<Long> entered, List<Long> exited, boolean countChanged) {
         List<OutboxMessage> messages = new ArrayList<>(entered.size() + exited.size());
         entered.forEach(id -> messages.add(event(ENTERED, segment, id)));
         exited.forEach(id -> messages.add(event(EXITED, segment, id)));
         for (int from = 0; from < messages.size(); from += 5_000) {
             outbox.append(messages.subList(from, Math.min(messages.size(), from + 5_000)));
         }
-        segments.countChanged(segment.id(), entered.size() - exited.size());
+        if (countChanged) {
+            segments.countChanged(segment.id(), entered.size() - exited.size());
+        }
     }
 
     private OutboxMessage event(String type, Segment segment, long contactId) {

@@ -83,11 +83,6 @@ public class Segments {
         return jdbc.update("delete from segments where id = ?", id) > 0;
     }
 
-    void refreshed(long id, Instant at) {
-        jdbc.update("update segments set refreshed_at = ?, member_count = (select count(*) from segment_memberships"
-                + " where segment_id = ?) where id = ?", OffsetDateTime.ofInstant(at, ZoneOffset.UTC), id, id);
-    }
-
     void countChanged(long id, int delta) {
         if (delta != 0) {
             jdbc.update("update segments set member_count = greatest(member_count + ?, 0) where id = ?", delta, id);

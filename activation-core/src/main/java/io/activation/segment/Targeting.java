@@ -63,7 +63,7 @@ public class Targeting {
     private final TargetingProperties properties;
     private final TransactionTemplate writing;
     private final TransactionTemplate reading;
-    private final java.util.concurrent.ConcurrentMap<Long, CachedRule> compiled =
+    private final java.util.concurrent.ConcurrentMap<CacheKey, CachedRule> compiled =
             new java.util.concurrent.ConcurrentHashMap<>();
     private static final java.time.Duration COMPILED_MAX_AGE = java.time.Duration.ofMinutes(1);
 
@@ -302,8 +302,8 @@ public class Targeting {
         long id = writing.execute(status -> {
             long created = segments.insert(name, description, rule.toString(), rules.dependencies(), now);
             Segment segment = segments.byId(created).orElseThrow();
+            refreshSettings();
             memberships.apply(segment, rules, null, now);
-            segments.refreshed(created, now);
             return created;
         });
         return get(id);
@@ -332,18 +332,17 @@ public class Targeting {
             memberships.removeAll(segment);
             segments.delete(id);
         });
-        compiled.remove(id);
+        compiled.keySet().removeIf(k -> k.segment() == id);
     }
 
     /** Recomputes the whole membership now; returns the changes (each published). */
     public MembershipChanges refresh(long id) {
         Segment segment = get(id);
-        CompiledRule compiled = compiler.compile(compiler.parse(segment.rule(), "rule"), SegmentCompiler.Shape.SET);
+        CompiledRule compiled = compiledForm(segment, SegmentCompiler.Shape.SET);
         Instant now = clock.instant();
         return writing.execute(status -> {
-            MembershipChanges changes = memberships.apply(segment, compiled, null, now);
-            segments.refreshed(id, now);
-            return changes;
+            refreshSettings();
+            return memberships.apply(segment, compiled, null, now);
         });
     }
 
@@ -373,7 +372,7 @@ public class Targeting {
                 continue;
             }
             try {
-                CompiledRule compiled = singleContactForm(segment);
+                CompiledRule compiled = compiledForm(segment, SegmentCompiler.Shape.SINGLE);
                 Instant now = clock.instant();
                 writing.executeWithoutResult(status -> memberships.apply(segment, compiled, contacts, now));
             } catch (RuntimeException e) {
@@ -384,19 +383,34 @@ public class Targeting {
     }
 
     /**
-     * A segment's rule never changes and the data model only grows, so its compiled single-contact form is kept a
-     * while instead of being compiled again for every event.
+     * A segment's rule never changes and the data model only grows, so its compiled forms (the single-contact one
+     * for events, the set one for refreshes) are kept a while instead of being compiled again each time.
      */
-    private CompiledRule singleContactForm(Segment segment) {
+    private CompiledRule compiledForm(Segment segment, SegmentCompiler.Shape shape) {
         long now = System.nanoTime();
-        CachedRule cached = compiled.get(segment.id());
+        CacheKey key = new CacheKey(segment.id(), shape);
+        CachedRule cached = compiled.get(key);
         if (cached != null && now - cached.at() < COMPILED_MAX_AGE.toNanos()) {
             return cached.rule();
         }
-        CompiledRule rule = compiler.compile(compiler.parse(segment.rule(), "rule"), SegmentCompiler.Shape.SINGLE);
-        compiled.put(segment.id(), new CachedRule(rule, now));
+        CompiledRule rule = compiler.compile(compiler.parse(segment.rule(), "rule"), shape);
+        compiled.put(key, new CachedRule(rule, now));
         return rule;
     }
+
+    /**
+     * The full refresh's session settings, for its transaction only: {@code work_mem}
+     * ({@code activation.targeting.refresh-work-mem}) so that grouping an interaction table per contact hashes in
+     * memory instead of spilling to disk.
+     */
+    private void refreshSettings() {
+        String workMem = properties.refreshWorkMem();
+        if (workMem != null && !workMem.isBlank()) {
+            jdbc.queryForObject("select set_config('work_mem', ?, true)", String.class, workMem);
+        }
+    }
+
+    private record CacheKey(long segment, SegmentCompiler.Shape shape) {}
 
     private record CachedRule(CompiledRule rule, long at) {}
 

@@ -2,6 +2,7 @@ package io.activation.segment;
 
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 import java.time.Duration;
 import java.time.ZoneId;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -19,6 +20,8 @@ import org.springframework.validation.annotation.Validated;
  * @param previewExactUpTo up to this many contacts, a preview counts exactly even when the rule reads other tables
  * @param previewEstimateSample contacts a preview samples (on average) when it estimates
  * @param maxSegments segments an installation may define
+ * @param refreshWorkMem PostgreSQL {@code work_mem} for the transaction of a segment's full refresh (and first
+ *     materialisation), e.g. {@code 64MB}; empty: the server's setting
  */
 @Validated
 @ConfigurationProperties("activation.targeting")
@@ -29,4 +32,6 @@ public record TargetingProperties(
         @DefaultValue("10s") Duration previewTimeout,
         @DefaultValue("200000") @Min(0) long previewExactUpTo,
         @DefaultValue("10000") @Min(100) int previewEstimateSample,
-        @DefaultValue("500") @Min(1) int maxSegments) {}
+        @DefaultValue("500") @Min(1) int maxSegments,
+        @DefaultValue("64MB") @Pattern(regexp = "|[1-9][0-9]{0,6}(kB|MB|GB)",
+                message = "must be a size such as 64MB (kB, MB or GB), or empty") String refreshWorkMem) {}

@@ -306,6 +306,8 @@ public final class SegmentBenchmark {
         List<Double> product = new ArrayList<>();
         List<Double> handTimes = new ArrayList<>();
         List<Double> materialised = new ArrayList<>();
+        List<Double> tuned = new ArrayList<>();
+        String refreshWorkMem = workMemSetting("activation.targeting.refresh-work-mem");
         long productAnswer = 0;
         long handAnswer = 0;
         MachineStats.Sample before = MachineStats.sample(postmasterPid);
@@ -320,8 +322,14 @@ public final class SegmentBenchmark {
             t = System.nanoTime();
             queryLong(materialise);
             materialised.add((System.nanoTime() - t) / 1e6);
+            if (refreshWorkMem != null) {
+                t = System.nanoTime();
+                sameWorkMem(refreshWorkMem, () -> queryLong("select count(*) from (" + hand + ") q"));
+                tuned.add((System.nanoTime() - t) / 1e6);
+            }
         }
         MachineStats.Usage usage = MachineStats.between(before, MachineStats.sample(postmasterPid));
+        tunedNote(question, "activation.targeting.refresh-work-mem", refreshWorkMem, product, tuned);
         log("%s: product %s ms, hand-written %s ms, hand-written materialised %s ms", question, product, handTimes,
                 materialised);
         plans.append(plans(segment, hand));
@@ -430,6 +438,8 @@ public final class SegmentBenchmark {
                       from %s where status <> 'cancelled' group by contact_id) p""".formatted(table);
         List<Double> product = new ArrayList<>();
         List<Double> handTimes = new ArrayList<>();
+        List<Double> tuned = new ArrayList<>();
+        String rfmWorkMem = workMemSetting("activation.value.rfm-work-mem");
         long productAnswer = 0;
         long handAnswer = 0;
         MachineStats.Sample before = MachineStats.sample(postmasterPid);
@@ -448,11 +458,67 @@ public final class SegmentBenchmark {
                 sql.setAutoCommit(true);
             }
             handTimes.add((System.nanoTime() - t) / 1e6);
+            if (rfmWorkMem != null) {
+                t = System.nanoTime();
+                sameWorkMem(rfmWorkMem, () -> {
+                    try (Statement s = sql.createStatement()) {
+                        s.execute(hand);
+                    }
+                    return queryLong("select count(*) from hand_rfm");
+                });
+                tuned.add((System.nanoTime() - t) / 1e6);
+            }
         }
         MachineStats.Usage usage = MachineStats.between(before, MachineStats.sample(postmasterPid));
+        tunedNote("RFM recompute", "activation.value.rfm-work-mem", rfmWorkMem, product, tuned);
         log("RFM: product %s ms, hand-written %s ms", product, handTimes);
+        // The plans after the measurements (a recompute explained in a rolled-back transaction; the hand-written
+        // statement in one that drops its table at commit).
+        plans.append("\n==== RFM recompute: the product's statement\n");
+        context.getBean(io.activation.segment.value.Rfm.class).explain(name)
+                .forEach(l -> plans.append(l).append('\n'));
+        plans.append("\n==== RFM recompute: hand-written\n");
+        sql.setAutoCommit(false);
+        try {
+            queryStrings("explain (analyze, buffers) " + hand).forEach(l -> plans.append(l).append('\n'));
+        } finally {
+            sql.commit();
+            sql.setAutoCommit(true);
+        }
         return new Measured("RFM recompute, all contacts (scores written to a table)", "(none given)", Double.NaN,
                 product, handTimes, List.of(), productAnswer, handAnswer, usage);
+    }
+
+    /** The product's work_mem setting for a question, or null when it runs with the server's. */
+    private String workMemSetting(String property) {
+        String value = context.getEnvironment().getProperty(property);
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    /**
+     * The hand-written statement once more with the work_mem the product's transaction sets for itself
+     * ({@code SET LOCAL}, this transaction only): the table's ratio compares with the hand-written SQL at the
+     * server's defaults, this one with both given the same memory.
+     */
+    private void sameWorkMem(String workMem, java.util.concurrent.Callable<Long> statement) throws Exception {
+        sql.setAutoCommit(false);
+        try (Statement s = sql.createStatement()) {
+            s.execute("set local work_mem = '" + workMem.replace("'", "") + "'");
+            statement.call();
+        } finally {
+            sql.commit();
+            sql.setAutoCommit(true);
+        }
+    }
+
+    private void tunedNote(String question, String property, String workMem, List<Double> product,
+            List<Double> tuned) {
+        if (workMem != null && !tuned.isEmpty()) {
+            notes.add(String.format(Locale.ROOT, "%s: the product's transaction sets work_mem to %s (`%s`); the"
+                    + " table's hand-written SQL ran with the server's 4MB. The same hand-written SQL with work_mem"
+                    + " %s: median %,.0f ms (max %,.0f); product / that = %.2f.", question, workMem, property,
+                    workMem, median(tuned), java.util.Collections.max(tuned), median(product) / median(tuned)));
+        }
     }
 
     record EventLatency(int events, Latencies latencies, long members, String segmentsEvaluated) {}

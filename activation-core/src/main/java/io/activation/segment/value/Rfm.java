@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -64,8 +65,15 @@ public class Rfm {
     private final Clock clock;
     private final JsonMapper json = JsonMapper.builder().build();
 
+    private final String workMem;
+
     Rfm(JdbcTemplate jdbc, TableCatalog catalog, TransactionTemplate transactions, Outbox outbox, ChangeEvents events,
-            Clock clock) {
+            Clock clock, @Value("${activation.value.rfm-work-mem:64MB}") String workMem) {
+        if (workMem != null && !workMem.isBlank() && !workMem.matches("[1-9][0-9]{0,6}(kB|MB|GB)")) {
+            throw new IllegalArgumentException("activation.value.rfm-work-mem must be a size such as 64MB (kB, MB"
+                    + " or GB), or empty: " + workMem);
+        }
+        this.workMem = workMem;
         this.jdbc = jdbc;
         this.catalog = catalog;
         this.transactions = transactions;
@@ -143,58 +151,151 @@ public class Rfm {
         }
     }
 
-    private Computed compute(RfmModel model) {
-        long started = System.nanoTime();
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        LocalDate reference = model.referenceDate() != null ? model.referenceDate()
-                : LocalDate.ofInstant(now, model.timeZone());
-        List<Object> args = new ArrayList<>();
-        String select = sql(model, reference, now, args);
-        jdbc.execute("create temporary table rfm_previous (contact_id bigint primary key, rfm_group varchar(30))"
-                + " on commit drop");
-        jdbc.update("insert into rfm_previous select contact_id, rfm_group from rfm_scores where model = ?",
-                model.name());
-        jdbc.update("delete from rfm_scores where model = ?", model.name());
-        long count = jdbc.update("insert into rfm_scores (model, contact_id, recency_days, frequency, monetary, r, f,"
-                + " m, rfm_group, computed_at) " + select, args.toArray());
-        jdbc.update("update rfm_models set computed_at = ?, reference_day = ? where name = ?", Timestamp.from(now),
-                Date.valueOf(reference), model.name());
-        publishGroupChanges(model.name(), now);
-        jdbc.execute("drop table rfm_previous");
-        return new Computed(model.name(), reference, count, now, (System.nanoTime() - started) / 1_000_000);
+    /**
+     * PostgreSQL's plans of a recompute of the model (its two statements, scoring then comparing and writing),
+     * executed ({@code EXPLAIN (ANALYZE, BUFFERS)}) in a transaction that is rolled back: nothing is written and no
+     * event is published.
+     */
+    public List<String> explain(String name) {
+        return transactions.execute(status -> {
+            status.setRollbackOnly();
+            RfmModel model = model(name);
+            jdbc.queryForList("select pg_advisory_xact_lock(hashtext(?))", "rfm:" + name);
+            workMem();
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            List<Object> scoringArgs = new ArrayList<>();
+            List<String> plan = new ArrayList<>(jdbc.queryForList("explain (analyze, buffers) "
+                    + scoring(model, reference(model, now), now, scoringArgs), String.class, scoringArgs.toArray()));
+            List<Object> args = new ArrayList<>();
+            plan.add("");
+            plan.addAll(jdbc.queryForList("explain (analyze, buffers) " + statement(model, now, args), String.class,
+                    args.toArray()));
+            return plan;
+        });
     }
 
     /**
-     * Publishes {@value #GROUP_CHANGED} for every contact whose group differs from the previous computation (the
-     * first computation announces every group; a contact left without purchases gets {@code group: null}).
+     * {@code work_mem} for the recompute's transaction only ({@code activation.value.rfm-work-mem}): grouping every
+     * purchase per contact, then three sorts of the contacts and the comparison with the stored scores, in memory
+     * rather than spilled to disk at PostgreSQL's default of 4 MB.
      */
-    private void publishGroupChanges(String model, Instant now) {
+    private void workMem() {
+        if (workMem != null && !workMem.isBlank()) {
+            jdbc.queryForObject("select set_config('work_mem', ?, true)", String.class, workMem);
+        }
+    }
+
+    private static LocalDate reference(RfmModel model, Instant now) {
+        return model.referenceDate() != null ? model.referenceDate() : LocalDate.ofInstant(now, model.timeZone());
+    }
+
+    private Computed compute(RfmModel model) {
+        long started = System.nanoTime();
+        workMem();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        LocalDate reference = reference(model, now);
+        List<Object> scoringArgs = new ArrayList<>();
+        jdbc.update(scoring(model, reference, now, scoringArgs), scoringArgs.toArray());
+        List<Object> args = new ArrayList<>();
+        String statement = statement(model, now, args);
         List<OutboxMessage> batch = new ArrayList<>();
-        jdbc.query("""
-                select coalesce(n.contact_id, o.contact_id), o.rfm_group, n.rfm_group, n.r, n.f, n.m
-                from (select contact_id, rfm_group, r, f, m from rfm_scores where model = ?) n
-                full join rfm_previous o on o.contact_id = n.contact_id
-                where o.rfm_group is distinct from n.rfm_group
-                order by 1""", rs -> {
-            long contactId = rs.getLong(1);
+        long[] count = {0};
+        jdbc.query(statement, rs -> {
+            if (rs.getInt(1) == 2) {
+                count[0] = rs.getLong(2);
+                return;
+            }
+            long contactId = rs.getLong(2);
             ObjectNode data = JsonNodeFactory.instance.objectNode();
             data.put("contactId", contactId);
-            data.put("model", model);
-            data.put("group", rs.getString(3));
-            data.put("previousGroup", rs.getString(2));
-            if (rs.getString(3) != null) {
-                data.put("r", rs.getInt(4));
-                data.put("f", rs.getInt(5));
-                data.put("m", rs.getInt(6));
+            data.put("model", model.name());
+            data.put("group", rs.getString(4));
+            data.put("previousGroup", rs.getString(3));
+            if (rs.getString(4) != null) {
+                data.put("r", rs.getInt(5));
+                data.put("f", rs.getInt(6));
+                data.put("m", rs.getInt(7));
             }
-            batch.add(events.event(GROUP_CHANGED, contactId, "contacts/" + contactId + "/rfm/" + model, "rfm", data,
-                    UUID.nameUUIDFromBytes(("rfm:" + model + ":" + contactId + ":" + now).getBytes())));
+            batch.add(events.event(GROUP_CHANGED, contactId, "contacts/" + contactId + "/rfm/" + model.name(), "rfm",
+                    data, UUID.nameUUIDFromBytes(("rfm:" + model.name() + ":" + contactId + ":" + now).getBytes())));
             if (batch.size() == 5_000) {
                 outbox.append(List.copyOf(batch));
                 batch.clear();
             }
-        }, model);
+        }, args.toArray());
         outbox.append(batch);
+        jdbc.update("update rfm_models set computed_at = ?, reference_day = ? where name = ?", Timestamp.from(now),
+                Date.valueOf(reference), model.name());
+        jdbc.execute("drop table rfm_scored");
+        return new Computed(model.name(), reference, count[0], now, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * The new scores into a temporary table dropped at commit ({@code create table as}: unlike a statement that
+     * writes a table of the database, it may read and group the purchases with parallel workers); its parameters
+     * are appended to {@code args}.
+     */
+    private String scoring(RfmModel model, LocalDate reference, Instant now, List<Object> args) {
+        return "create temporary table rfm_scored on commit drop as " + sql(model, reference, now, args);
+    }
+
+    /** The comparison with the stored scores and the writes (see {@link #compute}), reading {@code rfm_scored}. */
+    private String statement(RfmModel model, Instant now, List<Object> args) {
+        // One statement: the new scores are compared with the stored ones (one full join, the same snapshot), only
+        // the rows that differ are written, contacts left without a purchase are deleted, and what it answers is
+        // exactly the contacts whose group changed (with the previous group read before the write), for the
+        // events, and how many contacts are scored (n, kept on the row of rank 1 in recency, which always exists).
+        String statement = """
+                with diff as (
+                    select n.*, o.contact_id as old_contact, o.rfm_group as previous_group,
+                           n.contact_id is not null and (o.contact_id is null
+                               or (o.last_purchase, o.frequency, o.monetary, o.r, o.f, o.m, o.rfm_group)
+                                  is distinct from
+                                  (n.last_purchase, n.frequency, n.monetary, n.r, n.f, n.m, n.rfm_group)) as changed
+                    from rfm_scored n full join (select * from rfm_scores where model = ?) o
+                        on o.contact_id = n.contact_id
+                    where n.contact_id is null or o.contact_id is null or n.rk = 1
+                       or (o.last_purchase, o.frequency, o.monetary, o.r, o.f, o.m, o.rfm_group)
+                          is distinct from (n.last_purchase, n.frequency, n.monetary, n.r, n.f, n.m, n.rfm_group)
+                ),
+                written as (
+                    insert into rfm_scores (model, contact_id, last_purchase, frequency, monetary, r, f, m, rfm_group,
+                                            computed_at)
+                    select ?, contact_id, last_purchase, frequency, monetary, r, f, m, rfm_group, ? from diff
+                    where changed
+                    on conflict (model, contact_id) do update set last_purchase = excluded.last_purchase,
+                        frequency = excluded.frequency, monetary = excluded.monetary, r = excluded.r, f = excluded.f,
+                        m = excluded.m, rfm_group = excluded.rfm_group, computed_at = excluded.computed_at
+                    returning contact_id
+                ),
+                gone as (
+                    delete from rfm_scores o where o.model = ?
+                        and o.contact_id in (select d.old_contact from diff d where d.contact_id is null)
+                    returning o.contact_id, o.rfm_group
+                )
+                select 1 as kind, contact_id, previous_group, rfm_group, r, f, m from diff
+                where changed and previous_group is distinct from rfm_group
+                union all
+                select 1, contact_id, rfm_group, null, null, null, null from gone
+                union all
+                select 2, coalesce(max(n), 0), null, null, null, null, null from diff
+                order by 1, 2""";
+        args.add(model.name());
+        args.add(model.name());
+        args.add(Timestamp.from(now));
+        args.add(model.name());
+        return statement;
+    }
+
+    /**
+     * {@code ntile(5)} of the row at position {@code k} (1-based) among {@code n} rows, as arithmetic: the first
+     * {@code n % 5} tiles hold {@code n / 5 + 1} rows, the others {@code n / 5} (PostgreSQL's ntile). With
+     * {@code k = rank()} this is the tile ntile gives the first of a run of equal values, so ties share it.
+     */
+    static String quintile(String k, String n) {
+        String big = "(" + n + " % 5) * (" + n + " / 5 + 1)";
+        return "(case when " + k + " <= " + big + " then (" + k + " - 1) / (" + n + " / 5 + 1) + 1"
+                + " else " + n + " % 5 + (" + k + " - " + big + " - 1) / (" + n + " / 5) + 1 end)";
     }
 
     /** The set-based select of a model's scores; checks every column against the tables. */
@@ -237,30 +338,37 @@ public class Rfm {
         for (int i = 0; i < model.exclude().size(); i++) {
             excluded.add(model.exclude().get(i).sql(joins, "exclude[" + i + "]", conditionArgs));
         }
+        // Rows classified as secondary purchases of this table are left out; when there are none (no interest
+        // settings read purchases from it, or none was classified) the check is left out of the statement rather
+        // than probing an empty table once per row.
+        boolean secondary = Boolean.TRUE.equals(jdbc.queryForObject(
+                "select exists (select 1 from secondary_purchases where table_name = ?)", Boolean.class, table.name()));
         String where = "t.contact_id is not null and " + date.sql() + " is not null"
                 + (excluded.isEmpty() ? "" : " and not (" + String.join(" or ", excluded) + ")")
-                + " and not exists (select 1 from secondary_purchases s where s.table_name = ? and s.row_id = t.id)";
+                + (secondary ? " and not exists (select 1 from secondary_purchases s where s.table_name = ?"
+                        + " and s.row_id = t.id)" : "");
         // In the order the placeholders appear in the text below.
-        args.add(model.name());
-        args.add(Timestamp.from(now));
-        args.add(Date.valueOf(reference));
         args.addAll(dayArgs);
         args.addAll(conditionArgs);
-        args.add(table.name());
+        if (secondary) {
+            args.add(table.name());
+        }
         args.add(Date.valueOf(reference));
+        // Quintiles: rank() over one dimension's order is the position of the first of equal values, and the
+        // quintile of that position is the tile ntile(5) over (value, contact id) gives the first of them, which
+        // all of them then share; rank() and count(*) over () need one sort per dimension and no second pass.
         return """
-                select ?, contact_id, recency_days, frequency, monetary, r, f, m, %s, ?
+                select contact_id, last_purchase, frequency, monetary, r, f, m, %s as rfm_group, rk, n
                 from (
-                    select contact_id, recency_days, frequency, monetary,
-                           min(rn) over (partition by recency_days) as r,
-                           min(fn) over (partition by frequency) as f,
-                           min(mn) over (partition by monetary) as m
+                    select contact_id, last_purchase, frequency, monetary, rk, n,
+                           %s as r, %s as f, %s as m
                     from (
-                        select p.*, ntile(5) over (order by recency_days desc, contact_id) as rn,
-                               ntile(5) over (order by frequency, contact_id) as fn,
-                               ntile(5) over (order by monetary, contact_id) as mn
+                        select p.*, rank() over (order by last_purchase) as rk,
+                               rank() over (order by frequency) as fk,
+                               rank() over (order by monetary) as mk,
+                               count(*) over () as n
                         from (
-                            select contact_id, (cast(? as date) - max(day)) as recency_days,
+                            select contact_id, max(day) as last_purchase,
                                    %s as frequency, coalesce(sum(a), 0) as monetary
                             from (
                                 select t.contact_id, %s as day, %s as k, %s as a
@@ -271,15 +379,18 @@ public class Rfm {
                             group by contact_id
                         ) p
                     ) positioned
-                ) scored""".formatted(RfmGroups.sql("r", "f"), frequency, day, order.sql(),
-                String.join(" * ", amountSql), table.qualifiedName(), joins.sql(), where);
+                ) scored""".formatted(RfmGroups.sql("r", "f"), quintile("rk", "n"), quintile("fk", "n"),
+                quintile("mk", "n"), frequency, day, order.sql(), String.join(" * ", amountSql),
+                table.qualifiedName(), joins.sql(), where);
     }
 
     /** A contact's scores in a model (empty when the contact has no purchase in it). */
     public Optional<RfmScore> scoreOf(String model, long contactId) {
         return jdbc.query("""
-                select model, contact_id, recency_days, frequency, monetary, r, f, m, rfm_group, computed_at
-                from rfm_scores where model = ? and contact_id = ?""", (rs, n) -> new RfmScore(rs.getString(1),
+                select s.model, s.contact_id, m.reference_day - s.last_purchase, s.frequency, s.monetary, s.r, s.f,
+                       s.m, s.rfm_group, m.computed_at
+                from rfm_scores s join rfm_models m on m.name = s.model
+                where s.model = ? and s.contact_id = ?""", (rs, n) -> new RfmScore(rs.getString(1),
                 rs.getLong(2), rs.getInt(3), rs.getLong(4), rs.getBigDecimal(5), rs.getInt(6), rs.getInt(7),
                 rs.getInt(8), rs.getString(9), rs.getTimestamp(10).toInstant()), model, contactId).stream()
                 .findFirst();
@@ -295,10 +406,12 @@ public class Rfm {
     public Distribution distribution(String name) {
         model(name);
         Map<String, List<Band>> scores = new LinkedHashMap<>();
-        for (String[] d : new String[][] {{"r", "recency_days"}, {"f", "frequency"}, {"m", "monetary"}}) {
-            scores.put(d[0], jdbc.query("select " + d[0] + ", count(*), min(" + d[1] + "), max(" + d[1]
-                    + ") from rfm_scores where model = ? group by 1 order by 1", (rs, n) -> new Band(rs.getInt(1),
-                    rs.getLong(2), rs.getBigDecimal(3), rs.getBigDecimal(4)), name));
+        // Recency is counted back from the reference day of the last computation.
+        String recency = "((select reference_day from rfm_models where name = s.model) - s.last_purchase)";
+        for (String[] d : new String[][] {{"r", recency}, {"f", "s.frequency"}, {"m", "s.monetary"}}) {
+            scores.put(d[0], jdbc.query("select s." + d[0] + ", count(*), min(" + d[1] + "), max(" + d[1]
+                    + ") from rfm_scores s where s.model = ? group by 1 order by 1", (rs, n) -> new Band(
+                    rs.getInt(1), rs.getLong(2), rs.getBigDecimal(3), rs.getBigDecimal(4)), name));
         }
         Map<String, Long> groups = new LinkedHashMap<>();
         RfmGroups.ALL.forEach(g -> groups.put(g, 0L));

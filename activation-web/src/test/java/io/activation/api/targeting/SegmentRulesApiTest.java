@@ -443,9 +443,9 @@ class SegmentRulesApiTest extends ApiTest {
                 + " (?, 'email', 'marketing', 'granted', now(), 'test'),"
                 + " (?, 'email', 'marketing', 'withdrawn', now(), 'test')", yes, no);
         jdbc.update("insert into rfm_models (name, definition, created_at) values (?, '{}', now())", model);
-        jdbc.update("insert into rfm_scores (model, contact_id, recency_days, frequency, monetary, r, f, m, rfm_group,"
-                + " computed_at) values (?, ?, 1, 9, 900, 5, 5, 5, 'Champions', now()),"
-                + " (?, ?, 200, 1, 10, 1, 1, 1, 'At Risk', now())", model, yes, model, no);
+        jdbc.update("insert into rfm_scores (model, contact_id, last_purchase, frequency, monetary, r, f, m, rfm_group,"
+                + " computed_at) values (?, ?, current_date - 1, 9, 900, 5, 5, 5, 'Champions', now()),"
+                + " (?, ?, current_date - 200, 1, 10, 1, 1, 1, 'At Risk', now())", model, yes, model, no);
         jdbc.update("insert into contact_interests (contact_id, interest, weight, profile, signals, computed_at)"
                 + " values (?, 'toys', 0.8, 'primary', 3, now()), (?, 'toys', 0.1, 'primary', 1, now()),"
                 + " (?, 'toys', 0.9, 'secondary', 2, now())", yes, no, no);

@@ -358,6 +358,34 @@ public final class SegmentBenchmark {
                     r.append(rs.getString(1)).append('\n');
                 }
             }
+            // The form a full refresh runs: the same select into a temporary table (parallel-capable), with the
+            // refresh's work_mem, in a rolled-back transaction.
+            r.append("== segment ").append(segment).append(": product, as the refresh evaluates it\n");
+            untyped.setAutoCommit(false);
+            try {
+                String workMem = workMemSetting("activation.targeting.refresh-work-mem");
+                if (workMem != null) {
+                    try (var set = untyped.prepareStatement("select set_config('work_mem', ?, true)")) {
+                        set.setString(1, workMem);
+                        set.execute();
+                    }
+                }
+                try (var ctas = untyped.prepareStatement("explain (analyze, buffers) create temporary table"
+                        + " bench_refresh_target on commit drop as " + compiled.get("sql").stringValue())) {
+                    int j = 1;
+                    for (JsonNode parameter : compiled.get("parameters")) {
+                        ctas.setString(j++, parameter.isNull() ? null : parameter.asString());
+                    }
+                    try (ResultSet rs = ctas.executeQuery()) {
+                        while (rs.next()) {
+                            r.append(rs.getString(1)).append('\n');
+                        }
+                    }
+                }
+            } finally {
+                untyped.rollback();
+                untyped.setAutoCommit(true);
+            }
         } catch (SQLException e) {
             r.append("(not explained: ").append(e.getMessage()).append(")\n");
         }

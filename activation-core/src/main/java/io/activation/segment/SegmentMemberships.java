@@ -65,31 +65,17 @@ class SegmentMemberships {
      */
     private MembershipChanges applyAll(Segment segment, CompiledRule rule, Instant now) {
         long started = System.nanoTime();
-        String target = "segment_target_" + segment.id();
-        // Dropped at commit; the name is per segment and the advisory lock is held, and a full refresh runs in a
-        // transaction of its own, so the name is free (the drop covers a caller that refreshes twice in one).
-        jdbc.execute("drop table if exists pg_temp." + target);
-        int members = jdbc.update("create temporary table " + target + " on commit drop as"
-                + " select c.id from public.contacts c where " + rule.condition(), rule.bind(now, null));
+        String target = target(segment);
+        int members = jdbc.update(evaluation(target, rule), rule.bind(now, null));
         long evaluated = System.nanoTime();
         // Statistics for the diff's plan (a fresh table has none; a sample of at most 30,000 rows).
         jdbc.execute("analyze pg_temp." + target);
         long analysed = System.nanoTime();
-        OffsetDateTime at = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
         List<Long> entered = new ArrayList<>();
         List<Long> exited = new ArrayList<>();
-        jdbc.query("""
-                with entered as (insert into segment_memberships (segment_id, contact_id, entered_at)
-                    select ?, t.id, ? from pg_temp.%1$s t
-                    where not exists (select 1 from segment_memberships m where m.segment_id = ? and m.contact_id = t.id)
-                    returning contact_id),
-                exited as (delete from segment_memberships m where m.segment_id = ?
-                    and not exists (select 1 from pg_temp.%1$s t where t.id = m.contact_id) returning m.contact_id),
-                counted as (update segments set refreshed_at = ?, member_count = ? where id = ?)
-                select true, contact_id from entered union all select false, contact_id from exited"""
-                .formatted(target), rs -> {
-                    (rs.getBoolean(1) ? entered : exited).add(rs.getLong(2));
-                }, segment.id(), at, segment.id(), segment.id(), at, members, segment.id());
+        jdbc.query(diff(target), rs -> {
+            (rs.getBoolean(1) ? entered : exited).add(rs.getLong(2));
+        }, diffArgs(segment, now, members));
         long diffed = System.nanoTime();
         publish(segment, entered, exited, false);
         if (log.isDebugEnabled()) {
@@ -99,6 +85,60 @@ class SegmentMemberships {
                     ms(System.nanoTime() - diffed));
         }
         return new MembershipChanges(entered, exited);
+    }
+
+    /**
+     * {@code EXPLAIN (ANALYZE, BUFFERS)} of a full refresh's two statements, run for real in the caller's
+     * transaction (which the caller rolls back; no event is published): where a refresh spends its time.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    List<String> explainFull(Segment segment, CompiledRule rule, Instant now) {
+        jdbc.queryForObject("select pg_advisory_xact_lock(?, ?)::text", String.class, LOCK_SPACE,
+                (int) segment.id());
+        String target = target(segment);
+        List<String> plan = new ArrayList<>();
+        plan.add("-- evaluation: " + evaluation(target, rule));
+        plan.addAll(jdbc.queryForList("explain (analyze, buffers) " + evaluation(target, rule), String.class,
+                rule.bind(now, null)));
+        jdbc.execute("analyze pg_temp." + target);
+        Long members = jdbc.queryForObject("select count(*) from pg_temp." + target, Long.class);
+        plan.add("-- diff: " + diff(target));
+        plan.addAll(jdbc.queryForList("explain (analyze, buffers) " + diff(target), String.class,
+                diffArgs(segment, now, members == null ? 0 : members)));
+        return plan;
+    }
+
+    /**
+     * The name of the full refresh's temporary table, free for this transaction: dropped at commit, per segment,
+     * under the segment's advisory lock (the drop covers a caller that refreshes twice in one transaction).
+     */
+    private String target(Segment segment) {
+        String target = "segment_target_" + segment.id();
+        jdbc.execute("drop table if exists pg_temp." + target);
+        return target;
+    }
+
+    private static String evaluation(String target, CompiledRule rule) {
+        return "create temporary table " + target + " on commit drop as select c.id from public.contacts c where "
+                + rule.condition();
+    }
+
+    private static String diff(String target) {
+        return """
+                with entered as (insert into segment_memberships (segment_id, contact_id, entered_at)
+                    select ?, t.id, ? from pg_temp.%1$s t
+                    where not exists (select 1 from segment_memberships m where m.segment_id = ? and m.contact_id = t.id)
+                    returning contact_id),
+                exited as (delete from segment_memberships m where m.segment_id = ?
+                    and not exists (select 1 from pg_temp.%1$s t where t.id = m.contact_id) returning m.contact_id),
+                counted as (update segments set refreshed_at = ?, member_count = ? where id = ?)
+                select true, contact_id from entered union all select false, contact_id from exited"""
+                .formatted(target);
+    }
+
+    private static Object[] diffArgs(Segment segment, Instant now, long members) {
+        OffsetDateTime at = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+        return new Object[] {segment.id(), at, segment.id(), segment.id(), at, members, segment.id()};
     }
 
     private static String ms(long nanos) {

@@ -346,6 +346,22 @@ public class Targeting {
         });
     }
 
+    /**
+     * {@code EXPLAIN (ANALYZE, BUFFERS)} of the segment's full refresh (its evaluation into a temporary table and
+     * the diff against the stored membership), run with the refresh's settings in a transaction that is rolled
+     * back: nothing changes, no event is published.
+     */
+    public List<String> explainRefresh(long id) {
+        Segment segment = get(id);
+        CompiledRule compiled = compiledForm(segment, SegmentCompiler.Shape.SET);
+        Instant now = clock.instant();
+        return writing.execute(status -> {
+            status.setRollbackOnly();
+            refreshSettings();
+            return memberships.explainFull(segment, compiled, now);
+        });
+    }
+
     /** Every segment, one transaction each; a segment whose rule no longer compiles is logged and skipped. */
     void refreshAll() {
         for (Segment segment : segments.all()) {

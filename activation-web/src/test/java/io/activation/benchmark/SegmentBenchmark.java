@@ -358,37 +358,14 @@ public final class SegmentBenchmark {
                     r.append(rs.getString(1)).append('\n');
                 }
             }
-            // The form a full refresh runs: the same select into a temporary table (parallel-capable), with the
-            // refresh's work_mem, in a rolled-back transaction.
-            r.append("== segment ").append(segment).append(": product, as the refresh evaluates it\n");
-            untyped.setAutoCommit(false);
-            try {
-                String workMem = workMemSetting("activation.targeting.refresh-work-mem");
-                if (workMem != null) {
-                    try (var set = untyped.prepareStatement("select set_config('work_mem', ?, true)")) {
-                        set.setString(1, workMem);
-                        set.execute();
-                    }
-                }
-                try (var ctas = untyped.prepareStatement("explain (analyze, buffers) create temporary table"
-                        + " bench_refresh_target on commit drop as " + compiled.get("sql").stringValue())) {
-                    int j = 1;
-                    for (JsonNode parameter : compiled.get("parameters")) {
-                        ctas.setString(j++, parameter.isNull() ? null : parameter.asString());
-                    }
-                    try (ResultSet rs = ctas.executeQuery()) {
-                        while (rs.next()) {
-                            r.append(rs.getString(1)).append('\n');
-                        }
-                    }
-                }
-            } finally {
-                untyped.rollback();
-                untyped.setAutoCommit(true);
-            }
         } catch (SQLException e) {
             r.append("(not explained: ").append(e.getMessage()).append(")\n");
         }
+        // The refresh as the product runs it: the rule into a temporary table (parallel-capable), then the diff
+        // (a rolled-back transaction: nothing changes).
+        r.append("== segment ").append(segment).append(": product, the full refresh's two statements\n");
+        context.getBean(io.activation.segment.Targeting.class).explainRefresh(segment)
+                .forEach(l -> r.append(l).append('\n'));
         r.append("== segment ").append(segment).append(": hand-written\n").append(hand).append('\n');
         queryStrings("explain (analyze, buffers) " + hand).forEach(l -> r.append(l).append('\n'));
         return r.append('\n').toString();

@@ -337,12 +337,36 @@ public class Targeting {
 
     /** Recomputes the whole membership now; returns the changes (each published). */
     public MembershipChanges refresh(long id) {
+        long started = System.nanoTime();
+        Segment segment = get(id);
+        CompiledRule compiled = compiledForm(segment, SegmentCompiler.Shape.SET);
+        Instant now = clock.instant();
+        long prepared = System.nanoTime();
+        MembershipChanges changes = writing.execute(status -> {
+            refreshSettings();
+            return memberships.apply(segment, compiled, null, now);
+        });
+        if (log.isDebugEnabled()) {
+            log.debug("Segment {} refresh: {} ms reading and compiling, {} ms in its transaction (with the commit)",
+                    id, String.format(java.util.Locale.ROOT, "%.1f", (prepared - started) / 1e6),
+                    String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - prepared) / 1e6));
+        }
+        return changes;
+    }
+
+    /**
+     * {@code EXPLAIN (ANALYZE, BUFFERS)} of the segment's full refresh (its evaluation into a temporary table and
+     * the diff against the stored membership), run with the refresh's settings in a transaction that is rolled
+     * back: nothing changes, no event is published.
+     */
+    public List<String> explainRefresh(long id) {
         Segment segment = get(id);
         CompiledRule compiled = compiledForm(segment, SegmentCompiler.Shape.SET);
         Instant now = clock.instant();
         return writing.execute(status -> {
+            status.setRollbackOnly();
             refreshSettings();
-            return memberships.apply(segment, compiled, null, now);
+            return memberships.explainFull(segment, compiled, now);
         });
     }
 

@@ -361,6 +361,11 @@ public final class SegmentBenchmark {
         } catch (SQLException e) {
             r.append("(not explained: ").append(e.getMessage()).append(")\n");
         }
+        // The refresh as the product runs it: the rule into a temporary table (parallel-capable), then the diff
+        // (a rolled-back transaction: nothing changes).
+        r.append("== segment ").append(segment).append(": product, the full refresh's two statements\n");
+        context.getBean(io.activation.segment.Targeting.class).explainRefresh(segment)
+                .forEach(l -> r.append(l).append('\n'));
         r.append("== segment ").append(segment).append(": hand-written\n").append(hand).append('\n');
         queryStrings("explain (analyze, buffers) " + hand).forEach(l -> r.append(l).append('\n'));
         return r.append('\n').toString();

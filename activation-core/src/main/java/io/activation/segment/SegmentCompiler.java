@@ -432,7 +432,12 @@ public class SegmentCompiler {
                         params.add(new CompiledRule.Param.NowMinusDays(days));
                         return new Fragment(expression + " < ?", true);
                     }
-                    return new Fragment(expression + " < (" + today() + " - " + bind(days) + "::int)", true);
+                    // A contact's calendar is at most a day off UTC's (zones lie within +-18:00), so the UTC date
+                    // decides all but the dates within a day of the threshold without the per-contact zone
+                    // conversion (most of the cost of an age test over a million contacts).
+                    return new Fragment("(" + expression + " < (" + utcToday() + " - " + bind(days + 1) + "::int) or ("
+                            + expression + " < (" + utcToday() + " - " + bind(days - 1) + "::int) and " + expression
+                            + " < (" + today() + " - " + bind(days) + "::int)))", true);
                 }
                 case DAYS_AGO -> {
                     return new Fragment(local.get() + " = (" + today() + " - " + bind(days) + "::int)", true);
@@ -451,6 +456,12 @@ public class SegmentCompiler {
 
         String years(java.util.function.Supplier<String> local) {
             return "(extract(year from " + today() + ")::int - extract(year from " + local.get() + ")::int)";
+        }
+
+        /** Today's date in UTC, the same for every contact. */
+        String utcToday() {
+            params.add(new CompiledRule.Param.Now());
+            return "(cast(? as timestamptz) at time zone 'UTC')::date";
         }
 
         /** The contact's current local date. */

@@ -21,7 +21,8 @@ import org.springframework.validation.annotation.Validated;
  * @param previewEstimateSample contacts a preview samples (on average) when it estimates
  * @param maxSegments segments an installation may define
  * @param refreshWorkMem PostgreSQL {@code work_mem} for the transaction of a segment's full refresh (and first
- *     materialisation), e.g. {@code 64MB}; empty: the server's setting
+ *     materialisation), e.g. {@code 64MB}; empty (the default): the server's setting, under which a parallel
+ *     refresh measured faster than with 64MB (docs/benchmarks.md, segment section)
  */
 @Validated
 @ConfigurationProperties("activation.targeting")
@@ -33,5 +34,5 @@ public record TargetingProperties(
         @DefaultValue("200000") @Min(0) long previewExactUpTo,
         @DefaultValue("10000") @Min(100) int previewEstimateSample,
         @DefaultValue("500") @Min(1) int maxSegments,
-        @DefaultValue("64MB") @Pattern(regexp = "|[1-9][0-9]{0,6}(kB|MB|GB)",
+        @DefaultValue("") @Pattern(regexp = "|[1-9][0-9]{0,6}(kB|MB|GB)",
                 message = "must be a size such as 64MB (kB, MB or GB), or empty") String refreshWorkMem) {}

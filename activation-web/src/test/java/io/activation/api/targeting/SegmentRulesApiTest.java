@@ -182,6 +182,28 @@ class SegmentRulesApiTest extends ApiTest {
     }
 
     @Test
+    void moreThanDaysAgoHoldsAtTheThresholdInTheFarthestZones() {
+        String p = unique("far");
+        String day = customAttribute("date", "");
+        // 12:00 UTC on 1 March: 2 March in Kiritimati (+14) and at +18:00, 1 March at UTC-12, 28 Feb at -18:00.
+        clock.set(Instant.parse("2026-03-01T12:00:00Z"));
+        contact(p + "-k27", "{\"timeZone\": \"Pacific/Kiritimati\", \"attributes\": {\"" + day + "\": \"2026-02-27\"}}");
+        contact(p + "-k28", "{\"timeZone\": \"Pacific/Kiritimati\", \"attributes\": {\"" + day + "\": \"2026-02-28\"}}");
+        contact(p + "-p27", "{\"timeZone\": \"+18:00\", \"attributes\": {\"" + day + "\": \"2026-02-27\"}}");
+        contact(p + "-w27", "{\"timeZone\": \"Etc/GMT+12\", \"attributes\": {\"" + day + "\": \"2026-02-27\"}}");
+        contact(p + "-m25", "{\"timeZone\": \"-18:00\", \"attributes\": {\"" + day + "\": \"2026-02-25\"}}");
+        contact(p + "-m26", "{\"timeZone\": \"-18:00\", \"attributes\": {\"" + day + "\": \"2026-02-26\"}}");
+
+        assertThat(matching(p, "{\"attribute\": \"" + day + "\", \"op\": \"more_than_days_ago\", \"value\": 2}"))
+                .as("before local today - 2: 28 Feb in Kiritimati and at +18:00, 27 Feb at UTC-12, 26 Feb at -18:00")
+                .containsExactly("k27", "m25", "p27");
+        assertThat(matching(p, "{\"not\": {\"attribute\": \"" + day + "\", \"op\": \"more_than_days_ago\","
+                + " \"value\": 2}}")).containsExactly("k28", "m26", "w27");
+        assertThat(matching(p, "{\"attribute\": \"" + day + "\", \"op\": \"more_than_days_ago\", \"value\": 0}"))
+                .as("before local today").containsExactly("k27", "k28", "m25", "m26", "p27", "w27");
+    }
+
+    @Test
     void leapDayBirthdaysAreCelebratedOnTheTwentyEighthInCommonYears() {
         String p = unique("leap");
         contact(p + "-leap", "{\"timeZone\": \"America/Los_Angeles\", \"birthDate\": \"2000-02-29\"}");

@@ -123,14 +123,20 @@ class SegmentMemberships {
                 + rule.condition();
     }
 
+    /**
+     * The entered and the exited from one full join of the new set with the stored membership (one pass over each,
+     * where an anti-join each way read both twice), then the insert, the delete and the segment's count.
+     */
     private static String diff(String target) {
         return """
-                with entered as (insert into segment_memberships (segment_id, contact_id, entered_at)
-                    select ?, t.id, ? from pg_temp.%1$s t
-                    where not exists (select 1 from segment_memberships m where m.segment_id = ? and m.contact_id = t.id)
-                    returning contact_id),
+                with changes as materialized (select t.id as entering, m.contact_id as leaving
+                    from pg_temp.%1$s t
+                    full join (select contact_id from segment_memberships where segment_id = ?) m on m.contact_id = t.id
+                    where t.id is null or m.contact_id is null),
+                entered as (insert into segment_memberships (segment_id, contact_id, entered_at)
+                    select ?, entering, ? from changes where entering is not null returning contact_id),
                 exited as (delete from segment_memberships m where m.segment_id = ?
-                    and not exists (select 1 from pg_temp.%1$s t where t.id = m.contact_id) returning m.contact_id),
+                    and m.contact_id in (select leaving from changes where leaving is not null) returning m.contact_id),
                 counted as (update segments set refreshed_at = ?, member_count = ? where id = ?)
                 select true, contact_id from entered union all select false, contact_id from exited"""
                 .formatted(target);
@@ -138,7 +144,7 @@ class SegmentMemberships {
 
     private static Object[] diffArgs(Segment segment, Instant now, long members) {
         OffsetDateTime at = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
-        return new Object[] {segment.id(), at, segment.id(), segment.id(), at, members, segment.id()};
+        return new Object[] {segment.id(), segment.id(), at, segment.id(), at, members, segment.id()};
     }
 
     private static String ms(long nanos) {

@@ -36,7 +36,8 @@ class RfmGroupsTest {
             }
         }
         assertThat(seen).containsExactlyInAnyOrderElementsOf(RfmGroups.ALL);
-        assertThat(RfmGroups.sql("r", "f")).contains("then 'Can''t lose them'").startsWith("case").endsWith(" end");
+        assertThat(RfmGroups.sql("r", "f")).contains("'Can''t lose them'").startsWith("(array[")
+                .endsWith("::text[])[(r - 1) * 5 + f]");
         assertThatThrownBy(() -> RfmGroups.group(0, 3)).isInstanceOf(IllegalArgumentException.class);
     }
 }

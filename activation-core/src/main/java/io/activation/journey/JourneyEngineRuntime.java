@@ -1,20 +1,11 @@
 package io.activation.journey;
 
 import io.activation.ingest.IngestProperties;
-import java.util.HashMap;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import io.activation.platform.KafkaLanes;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.core.ConsumerFactory;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
-import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.util.backoff.FixedBackOff;
 
 /**
  * One engine instance (consumer settings from Spring Boot's consumer factory, so {@code spring.kafka.*} and service
@@ -56,26 +47,9 @@ public class JourneyEngineRuntime implements SmartLifecycle {
         if (container != null && container.isRunning()) {
             return;
         }
-        Map<String, Object> config = new HashMap<>(kafka.getConfigurationProperties());
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.consumerGroup());
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
-        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.batchSize());
-        ContainerProperties containerProperties = new ContainerProperties(ingest.eventsTopic());
-        containerProperties.setAckMode(ContainerProperties.AckMode.BATCH);
-        containerProperties.setMessageListener(new EngineListener(engine));
-        containerProperties.setPollTimeout(200);
-        ConcurrentMessageListenerContainer<String, String> c = new ConcurrentMessageListenerContainer<>(
-                new DefaultKafkaConsumerFactory<>(config), containerProperties);
-        c.setConcurrency(properties.concurrency());
-        c.setBeanName(name);
-        // Transient failures (a deadlock, the database restarting) are retried; a record that still fails goes to
-        // the dead-letter topic with its headers, so one poisoned record does not stop the contact's lane for good.
-        c.setCommonErrorHandler(new DefaultErrorHandler(new DeadLetterPublishingRecoverer(template,
-                (record, e) -> new TopicPartition(properties.deadLetterTopic(), -1)), new FixedBackOff(500, 5)));
+        ConcurrentMessageListenerContainer<String, String> c = KafkaLanes.container(kafka, ingest.eventsTopic(),
+                properties.consumerGroup(), name, properties.batchSize(), properties.concurrency(),
+                new EngineListener(engine), template, properties.deadLetterTopic());
         c.start();
         container = c;
         poller.start();

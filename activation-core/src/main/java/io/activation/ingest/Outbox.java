@@ -1,5 +1,6 @@
 package io.activation.ingest;
 
+import io.activation.platform.JdbcTransactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -11,15 +12,14 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Propagation;
-import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The transactional outbox: messages are inserted in the transaction of the change they describe, so they exist
  * exactly when the change is committed. A commit wakes the relay at once, which keeps the publish latency low
- * without polling hard.
+ * without polling hard. Either transaction manager's transaction will do (the JPA one, or a JDBC-only one of
+ * {@link JdbcTransactions}); outside a transaction every method refuses.
  */
 @Component
 public class Outbox {
@@ -33,8 +33,8 @@ public class Outbox {
         this.clock = clock;
     }
 
-    @Transactional(propagation = Propagation.MANDATORY)
     public void append(List<OutboxMessage> messages) {
+        JdbcTransactions.requireActive("Outbox.append");
         if (messages.isEmpty()) {
             return;
         }
@@ -53,8 +53,8 @@ public class Outbox {
      * binds first: one round trip for the change and its messages. PostgreSQL runs a data-modifying CTE to
      * completion whether or not the rest of the statement reads it, and a failure of either part fails both.
      */
-    @Transactional(propagation = Propagation.MANDATORY)
     void appendWith(String cte, Parameters cteParameters, List<OutboxMessage> messages) {
+        JdbcTransactions.requireActive("Outbox.appendWith");
         insert(cte, cteParameters, null, messages);
     }
 
@@ -62,8 +62,8 @@ public class Outbox {
      * As {@link #appendWith(String, Parameters, List)}, but the messages are inserted only where {@code condition}
      * (an SQL boolean over the CTEs, e.g. {@code (select ok from checked)}) holds; returns how many were inserted.
      */
-    @Transactional(propagation = Propagation.MANDATORY)
     int appendWhere(String cte, Parameters cteParameters, String condition, List<OutboxMessage> messages) {
+        JdbcTransactions.requireActive("Outbox.appendWhere");
         return insert(cte, cteParameters, condition, messages);
     }
 

@@ -95,12 +95,16 @@ public class Broadcasts {
         return broadcast(scenarios.activate(s.id()));
     }
 
-    /** Every scenario whose latest version has a schedule trigger, newest first. */
-    public List<Broadcast> list() {
+    /**
+     * Scenarios whose latest version has a schedule trigger, newest first: at most {@code limit} of them with an id
+     * below {@code before} (keyset paging; {@code Long.MAX_VALUE} for the first page).
+     */
+    public List<Broadcast> list(long before, int limit) {
         List<Long> ids = jdbc.queryForList("""
                 select s.id from scenarios s join scenario_versions v
                   on v.scenario_id = s.id and v.version = s.latest_version
-                where v.definition -> 'trigger' ->> 'type' = 'schedule' order by s.id desc""", Long.class);
+                where v.definition -> 'trigger' ->> 'type' = 'schedule' and s.id < ?
+                order by s.id desc limit ?""", Long.class, before, limit);
         return ids.stream().map(id -> broadcast(scenarios.get(id))).toList();
     }
 

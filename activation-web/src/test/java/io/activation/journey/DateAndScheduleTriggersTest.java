@@ -429,6 +429,38 @@ class DateAndScheduleTriggersTest extends EngineTestSupport {
     }
 
     @Test
+    void broadcastsArePagedNewestFirst() {
+        String segment = unique("paged");
+        post("/api/v1/segments", """
+                {"name": "%s", "rule": {"attribute": "external_id", "op": "starts_with", "value": "%s-"}}"""
+                .formatted(segment, segment)).expect(201);
+        String template = template("email");
+        clock.set(Instant.parse("2026-11-29T12:00:00Z"));
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            long id = post("/api/v1/broadcasts", """
+                    {"name": "Paged %d", "segment": "%s", "at": "2027-06-0%dT09:00",
+                     "send": {"channels": [{"channel": "email", "template": "%s"}]}}""".formatted(i, segment, i + 1,
+                    template)).expect(201).json().get("scenarioId").longValue();
+            started.add(id);
+            ids.add(id);
+        }
+        // The three are the newest broadcasts: the first page of two holds the last two, the next page the first.
+        JsonNode first = get("/api/v1/broadcasts?limit=2").expect(200).json();
+        assertThat(first.get("items").valueStream().map(b -> b.get("scenarioId").longValue()).toList())
+                .containsExactly(ids.get(2), ids.get(1));
+        long next = first.get("next").longValue();
+        assertThat(next).isEqualTo(ids.get(1));
+        JsonNode second = get("/api/v1/broadcasts?limit=2&before=" + next).expect(200).json();
+        assertThat(second.get("items").get(0).get("scenarioId").longValue()).isEqualTo(ids.get(0));
+        assertThat(second.get("items").get(0).get("at").stringValue()).isEqualTo("2027-06-01T09:00");
+
+        ProblemAssert.assertProblem(get("/api/v1/broadcasts?limit=0"), 422, "invalid-input", "limit");
+        ProblemAssert.assertProblem(get("/api/v1/broadcasts?limit=501"), 422, "invalid-input", "limit");
+        ProblemAssert.assertProblem(get("/api/v1/broadcasts?before=0"), 422, "invalid-input", "before");
+    }
+
+    @Test
     void invalidDateAndReferenceTriggersAreRefusedWithTheirPaths() {
         String template = template("email");
         long id = post("/api/v1/scenarios", """

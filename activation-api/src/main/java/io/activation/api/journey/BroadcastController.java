@@ -2,16 +2,19 @@ package io.activation.api.journey;
 
 import io.activation.access.Scope;
 import io.activation.api.web.ApiPrincipal;
+import io.activation.api.web.BatchItems;
 import io.activation.api.web.CanonicalJson;
 import io.activation.api.web.Idempotency;
 import io.activation.api.web.RequiresScope;
 import io.activation.journey.Broadcasts;
+import io.activation.platform.InvalidInputException;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.util.List;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -19,6 +22,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -56,14 +60,19 @@ class BroadcastController {
         });
     }
 
-    @Operation(summary = "List broadcasts: every scenario with a schedule trigger, newest first")
+    @Operation(summary = "List broadcasts: every scenario with a schedule trigger, newest first", description =
+            "Page with 'limit' (1-500) and 'before' (the 'next' of the previous page: the last scenario id seen).")
     @GetMapping
     @RequiresScope(Scope.READ)
-    ObjectNode list() {
-        ObjectNode answer = JsonNodeFactory.instance.objectNode();
-        var items = answer.putArray("items");
-        broadcasts.list().forEach(b -> items.add(json(b)));
-        return answer;
+    ObjectNode list(@RequestParam(required = false) Long before, @RequestParam(defaultValue = "100") int limit) {
+        if (limit < 1 || limit > 500) {
+            throw new InvalidInputException("limit", "must be between 1 and 500");
+        }
+        if (before != null && before < 1) {
+            throw new InvalidInputException("before", "must be a scenario id (1 or more)");
+        }
+        List<Broadcasts.Broadcast> page = broadcasts.list(before == null ? Long.MAX_VALUE : before, limit);
+        return BatchItems.page(page, limit, BroadcastController::json, b -> b.scenario().id());
     }
 
     private static ObjectNode json(Broadcasts.Broadcast b) {

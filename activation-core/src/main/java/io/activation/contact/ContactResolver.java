@@ -3,6 +3,7 @@ package io.activation.contact;
 import io.activation.datamodel.StoredRow;
 import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableSchema;
+import io.activation.platform.JdbcTransactions;
 import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.time.Clock;
@@ -19,8 +20,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Propagation;
-import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Finds the contact each ref names and creates the ones that do not exist yet: an interaction row or event for an
@@ -41,8 +40,18 @@ public class ContactResolver {
         this.clock = clock;
     }
 
-    @Transactional(propagation = Propagation.MANDATORY)
+    /** Resolves {@code refs} in the caller's transaction (JPA or plain JDBC); refuses to run outside one. */
     public ResolvedContacts resolve(Collection<ContactRef> refs) {
+        return resolve(refs, null);
+    }
+
+    /**
+     * As {@link #resolve(Collection)}, with the contacts table's schema (for the events of created contacts) already
+     * at hand: a caller in a plain JDBC transaction reads it before it begins, since the catalog may read it through
+     * JPA, which would not take part in that transaction.
+     */
+    public ResolvedContacts resolve(Collection<ContactRef> refs, TableSchema schema) {
+        JdbcTransactions.requireActive("ContactResolver.resolve");
         Map<ContactRef, Long> ids = new HashMap<>();
         List<StoredRow> created = new ArrayList<>();
         Set<String> externalIds = new LinkedHashSet<>();
@@ -57,8 +66,8 @@ public class ContactResolver {
                 internalIds.add(ref.contactId());
             }
         }
-        Map<String, Long> byExternal = byExternalIds(externalIds, created);
-        Map<String, Long> byAnonymous = byAnonymousIds(anonymousIds, created);
+        Map<String, Long> byExternal = byExternalIds(externalIds, created, schema);
+        Map<String, Long> byAnonymous = byAnonymousIds(anonymousIds, created, schema);
         Set<Long> existing = existingIds(internalIds);
         for (ContactRef ref : refs) {
             if (ref.externalId() != null) {
@@ -79,7 +88,7 @@ public class ContactResolver {
                 anonymousId).stream().findFirst();
     }
 
-    private Map<String, Long> byExternalIds(Set<String> externalIds, List<StoredRow> created) {
+    private Map<String, Long> byExternalIds(Set<String> externalIds, List<StoredRow> created, TableSchema schema) {
         Map<String, Long> found = new HashMap<>();
         if (externalIds.isEmpty()) {
             return found;
@@ -106,7 +115,7 @@ public class ContactResolver {
             return ps;
         }, rs -> {
             found.put(rs.getString(2), rs.getLong(1));
-            created.add(bare(rs.getLong(1), rs.getString(2), now));
+            created.add(bare(rs.getLong(1), rs.getString(2), now, schema));
         });
         if (found.size() < externalIds.size()) {
             // Created by another transaction since our read (the insert waited for it to commit).
@@ -127,7 +136,8 @@ public class ContactResolver {
         });
     }
 
-    private Map<String, Long> byAnonymousIds(Set<String> anonymousIds, List<StoredRow> created) {
+    private Map<String, Long> byAnonymousIds(Set<String> anonymousIds, List<StoredRow> created,
+            TableSchema schema) {
         Map<String, Long> found = new HashMap<>();
         if (anonymousIds.isEmpty()) {
             return found;
@@ -151,7 +161,7 @@ public class ContactResolver {
                     + "values (?, ?, ?) on conflict (anonymous_id) do nothing", anonymousId, contactId, now);
             if (linked == 1) {
                 found.put(anonymousId, contactId);
-                created.add(bare(contactId, null, now));
+                created.add(bare(contactId, null, now, schema));
             } else {
                 // Another request created it first; use theirs.
                 jdbc.update("delete from contacts where id = ?", contactId);
@@ -178,9 +188,9 @@ public class ContactResolver {
     }
 
     /** A contact just created with nothing but its key: every attribute is empty. */
-    private StoredRow bare(long id, String externalId, OffsetDateTime at) {
+    private StoredRow bare(long id, String externalId, OffsetDateTime at, TableSchema schema) {
         Map<String, Object> values = new java.util.LinkedHashMap<>();
-        for (TableSchema.Column column : catalog.contacts().columns()) {
+        for (TableSchema.Column column : (schema != null ? schema : catalog.contacts()).columns()) {
             values.put(column.name(), null);
         }
         values.put("external_id", externalId);

@@ -1,5 +1,6 @@
 package io.activation.ingest;
 
+import io.activation.platform.JdbcTransactions;
 import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.OffsetDateTime;
@@ -16,15 +17,14 @@ import java.util.Set;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Propagation;
-import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Idempotency keys with Stripe's semantics, claimed in the transaction of the write they guard. The first request
  * with a key claims it (a concurrent second one waits on the unique index until the first commits or rolls back),
  * does its work and stores its answer; a later request with the same key and the same payload gets that answer,
  * with a different payload a conflict. A request that fails is rolled back with its claim, so a corrected retry
- * with the same key is accepted.
+ * with the same key is accepted. Every method but {@link #expire} runs in the caller's transaction, JPA or plain
+ * JDBC ({@link JdbcTransactions}), and refuses to run outside one.
  */
 @Component
 public class IdempotencyKeys {
@@ -57,14 +57,14 @@ public class IdempotencyKeys {
         this.properties = properties;
     }
 
-    @Transactional(propagation = Propagation.MANDATORY)
     public Claim claim(String scope, String key, byte[] fingerprint) {
+        JdbcTransactions.requireActive("IdempotencyKeys.claim");
         return claimAll(scope, List.of(new KeyedRequest(key, fingerprint))).get(key);
     }
 
     /** Claims the keys of a batch at once; duplicate keys inside one batch are the caller's to reject. */
-    @Transactional(propagation = Propagation.MANDATORY)
     public Map<String, Claim> claimAll(String scope, List<KeyedRequest> requests) {
+        JdbcTransactions.requireActive("IdempotencyKeys.claimAll");
         Map<String, Claim> claims = new LinkedHashMap<>();
         if (requests.isEmpty()) {
             return claims;
@@ -130,8 +130,8 @@ public class IdempotencyKeys {
      * false when the key is taken. A concurrent request holding the same key makes this wait until it commits or
      * rolls back, as a claim would.
      */
-    @Transactional(propagation = Propagation.MANDATORY)
     public boolean store(String scope, String key, byte[] fingerprint, StoredResponse response) {
+        JdbcTransactions.requireActive("IdempotencyKeys.store");
         OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
         return jdbc.update("""
                 insert into idempotency_keys (scope, key, request_hash, status, response, created_at)
@@ -140,14 +140,14 @@ public class IdempotencyKeys {
                 now) == 1;
     }
 
-    @Transactional(propagation = Propagation.MANDATORY)
     public void complete(String scope, String key, StoredResponse response) {
+        JdbcTransactions.requireActive("IdempotencyKeys.complete");
         jdbc.update("update idempotency_keys set status = ?, response = ? where scope = ? and key = ?",
                 response.status(), response.body(), scope, key);
     }
 
-    @Transactional(propagation = Propagation.MANDATORY)
     public void completeAll(String scope, Map<String, StoredResponse> responses) {
+        JdbcTransactions.requireActive("IdempotencyKeys.completeAll");
         if (responses.isEmpty()) {
             return;
         }
@@ -175,8 +175,8 @@ public class IdempotencyKeys {
     }
 
     /** Releases claims whose work was rejected, so a corrected retry with the same key is accepted. */
-    @Transactional(propagation = Propagation.MANDATORY)
     public void release(String scope, List<String> keys) {
+        JdbcTransactions.requireActive("IdempotencyKeys.release");
         if (keys.isEmpty()) {
             return;
         }

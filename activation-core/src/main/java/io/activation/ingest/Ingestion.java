@@ -14,6 +14,7 @@ import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableSchema;
 import io.activation.platform.FieldError;
 import io.activation.platform.InvalidInputException;
+import io.activation.platform.JdbcTransactions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,12 +84,14 @@ public class Ingestion {
     private final Outbox outbox;
     private final ChangeEvents events;
     private final JdbcTemplate jdbc;
+    private final JdbcTransactions jdbcTransactions;
     private final Clock clock;
     private final JsonMapper json = JsonMapper.builder().build();
     private final KnownContacts knownContacts = new KnownContacts(100_000);
 
     Ingestion(TableCatalog catalog, RowInputs inputs, RowWriter writer, ContactResolver resolver, ContactMerger merger,
-            Contacts contacts, Outbox outbox, ChangeEvents events, JdbcTemplate jdbc, Clock clock) {
+            Contacts contacts, Outbox outbox, ChangeEvents events, JdbcTemplate jdbc, JdbcTransactions jdbcTransactions,
+            Clock clock) {
         this.catalog = catalog;
         this.inputs = inputs;
         this.writer = writer;
@@ -98,6 +101,7 @@ public class Ingestion {
         this.outbox = outbox;
         this.events = events;
         this.jdbc = jdbc;
+        this.jdbcTransactions = jdbcTransactions;
         this.clock = clock;
     }
 
@@ -322,9 +326,22 @@ public class Ingestion {
         return deleted;
     }
 
-    /** Records behavioural events; unknown contacts are created (anonymous ones for anonymous ids). */
-    @Transactional
+    /**
+     * Records behavioural events; unknown contacts are created (anonymous ones for anonymous ids). Joins the caller's
+     * JPA transaction; without one, the writes run in a plain JDBC transaction of their own ({@link JdbcTransactions}:
+     * everything here is JDBC, so no Hibernate session is opened per call). A caller that begins a plain JDBC
+     * transaction itself uses {@link #recordEvents(List, String, TableSchema)}.
+     */
     public List<EventResult> recordEvents(List<EventInput> items, String origin) {
+        return recordEvents(items, origin, catalog.contacts());
+    }
+
+    /**
+     * As {@link #recordEvents(List, String)}, inside any transaction of the caller, JPA or plain JDBC. {@code contacts}
+     * is {@code TableCatalog.contacts()}, read by the caller before its JDBC transaction began: the catalog may read
+     * it through JPA, which cannot take part in that transaction (it describes the contacts this call creates).
+     */
+    public List<EventResult> recordEvents(List<EventInput> items, String origin, TableSchema contacts) {
         EventResult[] results = new EventResult[items.size()];
         List<Integer> valid = new ArrayList<>();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
@@ -374,13 +391,19 @@ public class Ingestion {
         if (valid.isEmpty()) {
             return Arrays.asList(results);
         }
+        List<Integer> toWrite = valid;
+        return jdbcTransactions.execute(() -> store(items, toWrite, propertiesJson, contacts, now, origin, results));
+    }
+
+    private List<EventResult> store(List<EventInput> items, List<Integer> valid, List<String> propertiesJson,
+            TableSchema contactsSchema, Instant now, String origin, EventResult[] results) {
         Set<ContactRef> refs = new LinkedHashSet<>(valid.stream().map(i -> items.get(i).contact()).toList());
         // Known external ids skip the lookup; the write below checks them in the same statement and writes
         // nothing when one is stale (the contact was deleted, merged away or re-keyed), then the resolver decides.
         ResolvedContacts resolved = knownContacts.resolve(refs);
         boolean checked = resolved != null;
         if (!checked) {
-            resolved = resolver.resolve(refs);
+            resolved = resolver.resolve(refs, contactsSchema);
             knownContacts.remember(resolved);
         }
         List<Integer> known = new ArrayList<>();
@@ -398,7 +421,7 @@ public class Ingestion {
         }
         if (!write(items, valid, propertiesJson, resolved, checked, now, origin, results)) {
             knownContacts.forget(refs);
-            resolved = resolver.resolve(refs);
+            resolved = resolver.resolve(refs, contactsSchema);
             knownContacts.remember(resolved);
             write(items, valid, propertiesJson, resolved, false, now, origin, results);
         }
@@ -434,11 +457,25 @@ public class Ingestion {
             messages.add(events.eventRecorded(ids[j], contactIds[j], types[j], at, props[j], origin));
         }
         OffsetDateTime received = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
-        String insert = """
+        // One event (the single-event endpoint) binds plain parameters: no JDBC arrays to build and no unnest for
+        // PostgreSQL to plan, both of which showed in profiles of that path.
+        boolean single = n == 1;
+        String insert = single ? """
+                recorded as (insert into events (id, contact_id, type, occurred_at, received_at, source, properties)
+                    select ?::uuid, ?::bigint, ?::varchar, ?::timestamptz, ?::timestamptz, ?::varchar, ?::jsonb""" : """
                 recorded as (insert into events (id, contact_id, type, occurred_at, received_at, source, properties)
                     select i, c, t, o, ?, ?, p::jsonb
                     from unnest(?::uuid[], ?::bigint[], ?::varchar[], ?::timestamptz[], ?::text[]) as x(i, c, t, o, p)""";
-        Outbox.Parameters eventParameters = (connection, ps, first) -> {
+        Outbox.Parameters eventParameters = single ? (connection, ps, first) -> {
+            ps.setObject(first, ids[0]);
+            ps.setLong(first + 1, contactIds[0]);
+            ps.setString(first + 2, types[0]);
+            ps.setObject(first + 3, occurred[0]);
+            ps.setObject(first + 4, received);
+            ps.setString(first + 5, origin);
+            ps.setString(first + 6, props[0]);
+            return first + 7;
+        } : (connection, ps, first) -> {
             ps.setObject(first, received);
             ps.setString(first + 1, origin);
             ps.setArray(first + 2, connection.createArrayOf("uuid", ids));
@@ -460,12 +497,20 @@ public class Ingestion {
         }
         String[] externalIds = pairs.keySet().toArray(String[]::new);
         Long[] pairIds = pairs.values().toArray(Long[]::new);
-        int inserted = outbox.appendWhere("""
+        String check = pairIds.length == 1 ? """
+                checked as (select exists(select 1 from contacts where id = ? and external_id = ?) as ok),
+                """ : """
                 checked as (select count(c.id) = ? as ok
                     from unnest(?::bigint[], ?::varchar[]) as k(id, external_id)
                     left join contacts c on c.id = k.id and c.external_id = k.external_id),
-                """ + insert + "\n                    where (select ok from checked))",
+                """;
+        int inserted = outbox.appendWhere(check + insert + "\n                    where (select ok from checked))",
                 (connection, ps, first) -> {
+                    if (pairIds.length == 1) {
+                        ps.setLong(first, pairIds[0]);
+                        ps.setString(first + 1, externalIds[0]);
+                        return eventParameters.bind(connection, ps, first + 2);
+                    }
                     ps.setInt(first, pairIds.length);
                     ps.setArray(first + 1, connection.createArrayOf("bigint", pairIds));
                     ps.setArray(first + 2, connection.createArrayOf("varchar", externalIds));

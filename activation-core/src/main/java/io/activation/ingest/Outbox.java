@@ -80,19 +80,31 @@ public class Outbox {
             payloads[i] = m.payload();
         }
         // One statement whatever the number of messages (a JDBC batch would execute one insert per row); the
-        // ordinality keeps the identity ids, hence the publishing order, in the order of the list.
-        String sql = (cte == null ? "" : "with " + cte + "\n") + """
+        // ordinality keeps the identity ids, hence the publishing order, in the order of the list. A single message
+        // (the single-event endpoint's) binds plain parameters: no JDBC arrays, no unnest to plan.
+        boolean single = n == 1;
+        String sql = (cte == null ? "" : "with " + cte + "\n") + (single ? """
+                insert into outbox (topic, message_key, payload, created_at)
+                select ?::varchar, ?::varchar, ?::text, ?::timestamptz
+                """ : """
                 insert into outbox (topic, message_key, payload, created_at)
                 select t, k, p, ?
                 from unnest(?::varchar[], ?::varchar[], ?::text[]) with ordinality as x(t, k, p, n)
-                """ + (condition == null ? "" : "where " + condition + "\n") + "order by n";
+                """) + (condition == null ? "" : "where " + condition + "\n") + (single ? "" : "order by n");
         int inserted = jdbc.update(connection -> {
             PreparedStatement ps = connection.prepareStatement(sql);
             int i = cteParameters == null ? 1 : cteParameters.bind(connection, ps, 1);
-            ps.setObject(i, now);
-            ps.setArray(i + 1, connection.createArrayOf("varchar", topics));
-            ps.setArray(i + 2, connection.createArrayOf("varchar", keys));
-            ps.setArray(i + 3, connection.createArrayOf("text", payloads));
+            if (single) {
+                ps.setString(i, topics[0]);
+                ps.setString(i + 1, keys[0]);
+                ps.setString(i + 2, payloads[0]);
+                ps.setObject(i + 3, now);
+            } else {
+                ps.setObject(i, now);
+                ps.setArray(i + 1, connection.createArrayOf("varchar", topics));
+                ps.setArray(i + 2, connection.createArrayOf("varchar", keys));
+                ps.setArray(i + 3, connection.createArrayOf("text", payloads));
+            }
             return ps;
         });
         if (inserted > 0 && TransactionSynchronizationManager.isSynchronizationActive()) {

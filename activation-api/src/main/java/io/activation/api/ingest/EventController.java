@@ -9,6 +9,8 @@ import io.activation.api.web.Idempotency;
 import io.activation.api.web.Problems;
 import io.activation.api.web.RequiresScope;
 import io.activation.contact.ContactRef;
+import io.activation.datamodel.TableCatalog;
+import io.activation.datamodel.TableSchema;
 import io.activation.ingest.IngestProperties;
 import io.activation.ingest.Ingestion;
 import io.activation.platform.ConditionalOnRole;
@@ -51,11 +53,13 @@ class EventController {
     private final Ingestion ingestion;
     private final Idempotency idempotency;
     private final IngestProperties properties;
+    private final TableCatalog catalog;
 
-    EventController(Ingestion ingestion, Idempotency idempotency, IngestProperties properties) {
+    EventController(Ingestion ingestion, Idempotency idempotency, IngestProperties properties, TableCatalog catalog) {
         this.ingestion = ingestion;
         this.idempotency = idempotency;
         this.properties = properties;
+        this.catalog = catalog;
     }
 
     @Operation(summary = "Record a behavioural event", description = "Body: {\"type\": \"product_viewed\","
@@ -68,8 +72,11 @@ class EventController {
             HttpServletRequest request) {
         Ingestion.EventInput input = input(body, "");
         byte[] fingerprint = fingerprint(key, request, body);
-        return idempotency.run(principal, key, fingerprint, () -> {
-            Ingestion.EventResult result = ingestion.recordEvents(List.of(input), ORIGIN).get(0);
+        // Plain JDBC from begin to commit (key, events, outbox): no Hibernate session per request. The contacts'
+        // schema is read before it begins, as the catalog may read it through JPA.
+        TableSchema contacts = catalog.contacts();
+        return idempotency.runJdbc(principal, key, fingerprint, () -> {
+            Ingestion.EventResult result = ingestion.recordEvents(List.of(input), ORIGIN, contacts).get(0);
             if (Ingestion.NOT_FOUND.equals(result.errorCode())) {
                 throw new NotFoundException(result.errors().get(0).field(), result.errors().get(0).message());
             }
@@ -88,10 +95,11 @@ class EventController {
             HttpServletRequest request) {
         JsonNode items = BatchItems.items(body, properties.maxBatchItems());
         byte[] fingerprint = fingerprint(key, request, body);
-        return idempotency.run(principal, key, fingerprint, () -> {
+        TableSchema contacts = catalog.contacts();
+        return idempotency.runJdbc(principal, key, fingerprint, () -> {
             Map<Integer, ObjectNode> results = idempotency.runItems(principal, items, request.getRequestURI(),
                     indices -> BatchItems.process(items, indices, item -> input(item, ""),
-                            inputs -> ingestion.recordEvents(inputs, ORIGIN),
+                            inputs -> ingestion.recordEvents(inputs, ORIGIN, contacts),
                             r -> r.accepted() ? item(r) : Problems.itemProblem(Problems.itemStatus(r.errorCode()),
                                     r.errorCode(), r.errors().get(0).field() + ": " + r.errors().get(0).message(),
                                     r.errors())));

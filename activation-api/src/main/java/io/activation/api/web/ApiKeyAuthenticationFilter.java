@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -19,7 +22,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 
+    /**
+     * The principal made of a verified key, kept while AccessControl answers with that same key object ({@code
+     * source}: compared by identity only, never read).
+     */
+    private record Made(Object source, ApiPrincipal principal) {}
+
     private final AccessControl access;
+    private final ConcurrentMap<UUID, Made> principals = new ConcurrentHashMap<>();
 
     ApiKeyAuthenticationFilter(AccessControl access) {
         this.access = access;
@@ -49,8 +59,25 @@ class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
                     "The API key is unknown or revoked", null);
             return;
         }
-        request.setAttribute(ApiPrincipal.ATTRIBUTE, ApiPrincipal.of(key.get()));
+        request.setAttribute(ApiPrincipal.ATTRIBUTE, principal(key.get()));
         chain.doFilter(request, response);
+    }
+
+    /**
+     * The principal of a key AccessControl verified for this request. Built once per key object (its scopes are
+     * parsed from text): AccessControl decides every request, including revocation, and hands out a new object
+     * whenever it reads the key again, which builds a new principal.
+     */
+    private ApiPrincipal principal(ApiKey key) {
+        Made made = principals.get(key.id());
+        if (made == null || made.source() != key) {
+            if (principals.size() > 10_000) {
+                principals.clear();
+            }
+            made = new Made(key, ApiPrincipal.of(key));
+            principals.put(key.id(), made);
+        }
+        return made.principal();
     }
 
     private static String secret(HttpServletRequest request) {

@@ -15,9 +15,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
@@ -26,7 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Runs a write under an idempotency key, in one transaction with it: the claim, the write, the outbox events and
- * the stored answer commit together or not at all.
+ * the stored answer commit together or not at all. {@link #run} begins the application's (JPA) transaction;
+ * {@link #runJdbc} a plain JDBC one, for work that uses no JPA repository (single-event ingest), so a request opens
+ * no Hibernate session.
  */
 @Component
 public class Idempotency {
@@ -37,11 +41,13 @@ public class Idempotency {
 
     private final IdempotencyKeys keys;
     private final TransactionTemplate transactions;
+    private final TransactionTemplate jdbcTransactions;
     private final JsonMapper json;
 
-    Idempotency(IdempotencyKeys keys, TransactionTemplate transactions, JsonMapper json) {
+    Idempotency(IdempotencyKeys keys, TransactionTemplate transactions, DataSource dataSource, JsonMapper json) {
         this.keys = keys;
         this.transactions = transactions;
+        this.jdbcTransactions = new TransactionTemplate(new JdbcTransactionManager(dataSource));
         this.json = json;
     }
 
@@ -51,9 +57,24 @@ public class Idempotency {
      */
     public ResponseEntity<?> run(ApiPrincipal principal, String key, byte[] fingerprint,
             Supplier<ResponseEntity<?>> work) {
+        return run(transactions, principal, key, fingerprint, work);
+    }
+
+    /**
+     * As {@link #run}, in a plain JDBC transaction ({@code JdbcTransactionManager}): for {@code work} that is JDBC
+     * only (JdbcTemplate, {@code Outbox}, {@code IdempotencyKeys}) and calls no JPA repository, which would not take
+     * part in it. Saves the Hibernate session a JPA transaction opens and closes around every request.
+     */
+    public ResponseEntity<?> runJdbc(ApiPrincipal principal, String key, byte[] fingerprint,
+            Supplier<ResponseEntity<?>> work) {
+        return run(jdbcTransactions, principal, key, fingerprint, work);
+    }
+
+    private ResponseEntity<?> run(TransactionTemplate transactions, ApiPrincipal principal, String key,
+            byte[] fingerprint, Supplier<ResponseEntity<?>> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return once(principal, key, fingerprint, work);
+                return once(transactions, principal, key, fingerprint, work);
             } catch (TransientDataAccessException e) {
                 // A deadlock or lock timeout rolled everything back: nothing was written, so trying again is safe.
                 if (attempt >= MAX_ATTEMPTS) {
@@ -63,8 +84,8 @@ public class Idempotency {
         }
     }
 
-    private ResponseEntity<?> once(ApiPrincipal principal, String key, byte[] fingerprint,
-            Supplier<ResponseEntity<?>> work) {
+    private ResponseEntity<?> once(TransactionTemplate transactions, ApiPrincipal principal, String key,
+            byte[] fingerprint, Supplier<ResponseEntity<?>> work) {
         if (key == null) {
             return transactions.execute(status -> work.get());
         }

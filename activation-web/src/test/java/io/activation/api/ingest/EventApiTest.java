@@ -2,10 +2,14 @@ package io.activation.api.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.activation.api.web.Idempotency;
+import io.activation.datamodel.CatalogCache;
+import io.activation.datamodel.TableCatalog;
 import io.activation.testing.ApiTest;
 import io.activation.testing.Concurrently;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -17,6 +21,47 @@ class EventApiTest extends ApiTest {
 
     @Autowired
     JdbcTemplate jdbc;
+
+    @Autowired
+    TableCatalog catalog;
+
+    /**
+     * A single event runs in a plain JDBC transaction; the contacts' schema (for the contact.created event) is read
+     * before it begins, so an expired catalogue entry, reloaded through JPA, does not break it, with or without an
+     * idempotency key, and the new contact's event carries its attributes.
+     */
+    @Test
+    void anEventForANewContactRightAfterTheCatalogueExpiredIsRecorded() {
+        String plain = unique("c");
+        String keyed = unique("c");
+        try (KafkaConsumer<String, String> consumer = eventsConsumer()) {
+            CatalogCache.expire(catalog, "contacts");
+            long first = post("/api/v1/events", external("page_viewed", plain)).expect(202).json().get("contactId")
+                    .longValue();
+            CatalogCache.expire(catalog, "contacts");
+            long second = send("POST", "/api/v1/events", external("page_viewed", keyed), ADMIN_KEY,
+                    Map.of(Idempotency.HEADER, unique("k"))).expect(202).json().get("contactId").longValue();
+            CatalogCache.expire(catalog, "contacts");
+            post("/api/v1/events/batch", "{\"items\": [" + external("a", unique("c")) + "]}").expect(200);
+            List<String> keys = List.of(Long.toString(first), Long.toString(second));
+            var records = consumeUntil(consumer, seen -> keys.stream()
+                    .allMatch(k -> seen.stream().filter(r -> r.key().equals(k)).count() >= 2), Duration.ofSeconds(30));
+            for (String key : keys) {
+                List<JsonNode> ofContact = records.stream().filter(r -> r.key().equals(key)).map(ApiTest::value)
+                        .toList();
+                assertThat(ofContact).extracting(v -> v.get("type").stringValue())
+                        .containsExactly("io.activation.contact.created", "io.activation.event.recorded");
+                assertThat(ofContact.get(0).at("/data/externalId").stringValue())
+                        .isEqualTo(key.equals(keys.get(0)) ? plain : keyed);
+            }
+        }
+        assertThat(jdbc.queryForObject("select count(*) from events where contact_id in (?, ?)", Long.class,
+                contactIdOf(plain), contactIdOf(keyed))).isEqualTo(2);
+    }
+
+    private long contactIdOf(String externalId) {
+        return jdbc.queryForObject("select id from contacts where external_id = ?", Long.class, externalId);
+    }
 
     @Test
     void anEventWithAnAnonymousIdCreatesOneAnonymousContactAndReusesIt() {

@@ -1,6 +1,5 @@
 package io.activation.benchmark;
 
-import com.sun.net.httpserver.HttpServer;
 import io.activation.delivery.send.SenderProperties;
 import io.activation.delivery.send.SenderRuntime;
 import io.activation.delivery.send.SenderRuntimes;
@@ -10,13 +9,10 @@ import io.activation.delivery.spi.SendResult;
 import io.activation.template.RenderedMessage;
 import io.activation.web.ActivationApplication;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,9 +27,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -70,6 +64,11 @@ public final class SenderBenchmark {
     private final boolean async = Boolean.parseBoolean(System.getProperty("bench.async", "false"));
     /** Whether the HTTP client runs its steps on the completing thread (an executor of {@code Runnable::run}). */
     private final boolean direct = Boolean.parseBoolean(System.getProperty("bench.directExecutor", "false"));
+    /**
+     * Whether the stub answers each call from a scheduler 50 ms after reading it (the default) or, as before session 5,
+     * from a pool thread that sleeps through the latency ({@code -Dbench.stub=sleeping}).
+     */
+    private final boolean scheduledStub = !"sleeping".equals(System.getProperty("bench.stub", "scheduled"));
     private final Path output = Path.of(System.getProperty("bench.output", "target/benchmark/sender-results.md"));
     private final List<String> report = new ArrayList<>();
 
@@ -95,26 +94,8 @@ public final class SenderBenchmark {
         }
         log("Application up after %.1f s", (System.nanoTime() - started) / 1e9);
 
-        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
-        AtomicLong stubCalls = new AtomicLong();
-        stub.setExecutor(Executors.newFixedThreadPool(concurrency + 64));
-        stub.createContext("/messages", exchange -> {
-            try (InputStream in = exchange.getRequestBody()) {
-                in.readAllBytes();
-            }
-            try {
-                Thread.sleep(latencyMillis); // the provider's latency
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            byte[] body = ("{\"sid\":\"SM" + stubCalls.incrementAndGet() + "\"}").getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(201, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        stub.start();
-        URI endpoint = URI.create("http://127.0.0.1:" + stub.getAddress().getPort() + "/messages");
+        ProviderStub stub = new ProviderStub(latencyMillis, scheduledStub, concurrency);
+        URI endpoint = stub.endpoint();
         HttpSender sender = new HttpSender(endpoint, async, direct);
 
         SenderRuntimes runtimes = context.getBean(SenderRuntimes.class);
@@ -130,27 +111,29 @@ public final class SenderBenchmark {
         report.add("- Date: " + Instant.now());
         report.add("- Machine: " + MachineStats.cores() + " cores (" + MachineStats.cpuModel() + "), "
                 + MachineStats.memory() + ", load average at start " + MachineStats.loadAverage());
+        report.add("- Stub: " + stub.describe());
         report.add("- Stub latency " + latencyMillis + " ms; provider calls in flight per channel " + concurrency
                 + "; sender: JDK HttpClient, HTTP/1.1, " + (async ? "asynchronous calls (sendAsync)"
                 : "one blocking call per provider-call thread") + (direct ? ", direct executor" : ""));
         report.add("");
         report.add("| round | messages | first claim to last mark | sends/s | middle 80 % sends/s | CPU busy | JVM |"
-                + " PostgreSQL | other | stub calls |");
-        report.add("|---|---|---|---|---|---|---|---|---|---|");
+                + " PostgreSQL | other | stub calls | JVM ms/msg | PostgreSQL ms/msg | stub ms/call |"
+                + " JVM without stub ms/msg |");
+        report.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 
-        round(db, bootstrap, runtimes, sender, contact, "warm-up", warmupMessages, postmaster, stubCalls);
-        round(db, bootstrap, runtimes, sender, contact, "measured", messages, postmaster, stubCalls);
+        round(db, bootstrap, runtimes, sender, contact, "warm-up", warmupMessages, postmaster, stub);
+        round(db, bootstrap, runtimes, sender, contact, "measured", messages, postmaster, stub);
 
         Files.createDirectories(output.toAbsolutePath().getParent());
         Files.writeString(output, String.join("\n", report) + "\n");
         log("Report written to %s", output.toAbsolutePath());
         report.forEach(line -> System.out.println(line));
-        stub.stop(0);
+        stub.stop();
         context.close();
     }
 
     private void round(Connection db, String bootstrap, SenderRuntimes runtimes, HttpSender sender, long contact,
-            String name, int n, long postmaster, AtomicLong stubCalls) throws Exception {
+            String name, int n, long postmaster, ProviderStub stub) throws Exception {
         String prefix = "bench-" + name + "-" + System.nanoTime();
         long firstId;
         try (Statement s = db.createStatement()) {
@@ -187,7 +170,8 @@ public final class SenderBenchmark {
             }
             producer.flush();
         }
-        long before = stubCalls.get();
+        long before = stub.calls();
+        long stubCpuBefore = stub.cpuNanos();
         MachineStats.Sample a = MachineStats.sample(postmaster);
         SenderRuntime runtime = runtimes.builder(sender).topic(TOPIC).consumerGroup("bench-" + name)
                 .renderer(request -> new RenderedMessage(Map.of("text", "Hello Ada, your cart misses you ("
@@ -214,6 +198,7 @@ public final class SenderBenchmark {
             }
         }
         MachineStats.Sample b = MachineStats.sample(postmaster);
+        long stubCpu = stub.cpuNanos() - stubCpuBefore;
         runtime.close();
         Duration span;
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("select min(claimed_at),"
@@ -228,9 +213,15 @@ public final class SenderBenchmark {
         MachineStats.Usage u = MachineStats.between(a, b);
         double rate = n / (span.toMillis() / 1000.0);
         double middle = at90 > at10 ? (n * 0.8) / ((at90 - at10) / 1e9) : Double.NaN;
-        report.add(String.format("| %s | %,d | %.1f s | %,.0f | %,.0f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %,d |",
-                name, n, span.toMillis() / 1000.0, rate, middle, u.busy() * 100, u.jvm() * 100, u.postgres() * 100,
-                u.other() * 100, stubCalls.get() - before));
+        long calls = stub.calls() - before;
+        // CPU per message over the sampled interval (start of the runtime to the poll that saw the last mark).
+        double jvmMs = u.jvm() * u.seconds() * MachineStats.cores() * 1e3 / n;
+        double postgresMs = u.postgres() * u.seconds() * MachineStats.cores() * 1e3 / n;
+        double stubMs = stubCpu / 1e6 / Math.max(1, calls);
+        report.add(String.format("| %s | %,d | %.1f s | %,.0f | %,.0f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %,d |"
+                + " %.3f | %.3f | %.3f | %.3f |", name, n, span.toMillis() / 1000.0, rate, middle, u.busy() * 100,
+                u.jvm() * 100, u.postgres() * 100, u.other() * 100, calls, jvmMs, postgresMs, stubMs,
+                jvmMs - stubMs));
         log("Round %s: %d sent in %s (%.0f/s, middle 80 %%: %.0f/s)", name, sent, span, rate, middle);
     }
 

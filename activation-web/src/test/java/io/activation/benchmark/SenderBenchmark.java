@@ -118,8 +118,8 @@ public final class SenderBenchmark {
         report.add("");
         report.add("| round | messages | first claim to last mark | sends/s | middle 80 % sends/s | CPU busy | JVM |"
                 + " PostgreSQL | other | stub calls | JVM ms/msg | PostgreSQL ms/msg | stub ms/call |"
-                + " JVM without stub ms/msg |");
-        report.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + " JVM without stub ms/msg | of which JIT ms/msg |");
+        report.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 
         round(db, bootstrap, runtimes, sender, contact, "warm-up", warmupMessages, postmaster, stub);
         round(db, bootstrap, runtimes, sender, contact, "measured", messages, postmaster, stub);
@@ -218,10 +218,11 @@ public final class SenderBenchmark {
         double jvmMs = u.jvm() * u.seconds() * MachineStats.cores() * 1e3 / n;
         double postgresMs = u.postgres() * u.seconds() * MachineStats.cores() * 1e3 / n;
         double stubMs = stubCpu / 1e6 / Math.max(1, calls);
+        double jitMs = u.jit() * u.seconds() * MachineStats.cores() * 1e3 / n;
         report.add(String.format("| %s | %,d | %.1f s | %,.0f | %,.0f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %,d |"
-                + " %.3f | %.3f | %.3f | %.3f |", name, n, span.toMillis() / 1000.0, rate, middle, u.busy() * 100,
+                + " %.3f | %.3f | %.3f | %.3f | %.3f |", name, n, span.toMillis() / 1000.0, rate, middle, u.busy() * 100,
                 u.jvm() * 100, u.postgres() * 100, u.other() * 100, calls, jvmMs, postgresMs, stubMs,
-                jvmMs - stubMs));
+                jvmMs - stubMs, jitMs));
         log("Round %s: %d sent in %s (%.0f/s, middle 80 %%: %.0f/s)", name, sent, span, rate, middle);
     }
 

@@ -71,6 +71,7 @@ public final class SenderBenchmark {
     private final boolean scheduledStub = !"sleeping".equals(System.getProperty("bench.stub", "scheduled"));
     private final Path output = Path.of(System.getProperty("bench.output", "target/benchmark/sender-results.md"));
     private final List<String> report = new ArrayList<>();
+    private final List<String> brokerLines = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
         new SenderBenchmark().run();
@@ -123,6 +124,10 @@ public final class SenderBenchmark {
 
         round(db, bootstrap, runtimes, sender, contact, "warm-up", warmupMessages, postmaster, stub);
         round(db, bootstrap, runtimes, sender, contact, "measured", messages, postmaster, stub);
+        report.add("");
+        report.add("Requests the in-process broker handled during each round (its JMX request metrics):");
+        report.add("");
+        report.addAll(brokerLines);
 
         Files.createDirectories(output.toAbsolutePath().getParent());
         Files.writeString(output, String.join("\n", report) + "\n");
@@ -172,6 +177,7 @@ public final class SenderBenchmark {
         }
         long before = stub.calls();
         long stubCpuBefore = stub.cpuNanos();
+        Map<String, Long> requestsBefore = brokerRequests();
         MachineStats.Sample a = MachineStats.sample(postmaster);
         SenderRuntime runtime = runtimes.builder(sender).topic(TOPIC).consumerGroup("bench-" + name)
                 .renderer(request -> new RenderedMessage(Map.of("text", "Hello Ada, your cart misses you ("
@@ -199,6 +205,7 @@ public final class SenderBenchmark {
         }
         MachineStats.Sample b = MachineStats.sample(postmaster);
         long stubCpu = stub.cpuNanos() - stubCpuBefore;
+        Map<String, Long> requestsAfter = brokerRequests();
         runtime.close();
         Duration span;
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("select min(claimed_at),"
@@ -223,6 +230,13 @@ public final class SenderBenchmark {
                 + " %.3f | %.3f | %.3f | %.3f | %.3f |", name, n, span.toMillis() / 1000.0, rate, middle, u.busy() * 100,
                 u.jvm() * 100, u.postgres() * 100, u.other() * 100, calls, jvmMs, postgresMs, stubMs,
                 jvmMs - stubMs, jitMs));
+        StringBuilder requests = new StringBuilder();
+        for (String type : List.of("Produce", "Fetch", "OffsetCommit", "Heartbeat")) {
+            long count = requestsAfter.getOrDefault(type, 0L) - requestsBefore.getOrDefault(type, 0L);
+            requests.append(requests.isEmpty() ? "" : ", ").append(String.format("%s %,d (%.1f per 1,000 messages)",
+                    type, count, count * 1000.0 / n));
+        }
+        brokerLines.add("- " + name + ": " + requests);
         log("Round %s: %d sent in %s (%.0f/s, middle 80 %%: %.0f/s)", name, sent, span, rate, middle);
     }
 
@@ -304,6 +318,24 @@ public final class SenderBenchmark {
             }
             return new SendResult.Rejected("HTTP " + status, SendResult.Failure.OTHER);
         }
+    }
+
+    /** Requests the in-process broker has handled so far, by request type (its JMX {@code RequestsPerSec} counts). */
+    private static Map<String, Long> brokerRequests() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        try {
+            javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            for (javax.management.ObjectName name : server.queryNames(new javax.management.ObjectName(
+                    "kafka.network:type=RequestMetrics,name=RequestsPerSec,*"), null)) {
+                Object count = server.getAttribute(name, "Count");
+                if (count instanceof Number number) {
+                    counts.merge(name.getKeyProperty("request"), number.longValue(), Long::sum);
+                }
+            }
+        } catch (javax.management.JMException e) {
+            log("Broker request metrics unavailable: %s", e);
+        }
+        return counts;
     }
 
     private static void log(String format, Object... args) {

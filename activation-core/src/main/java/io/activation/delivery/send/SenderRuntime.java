@@ -138,6 +138,9 @@ public final class SenderRuntime implements SmartLifecycle {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, sending.pollRecords());
+        config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, sending.fetchMinBytes());
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE,
+                sending.fetchMaxWait().toMillis()));
         // A poll is committed when all its deliveries are marked; under a tight rate limit that can take minutes.
         config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15 * 60_000);
         ContainerProperties properties = new ContainerProperties(topic);

@@ -187,15 +187,20 @@ public final class SenderBenchmark {
         runtime.start();
         long at10 = 0;
         long at90 = 0;
+        long progressNanos = 0;
+        int progressPolls = 0;
         long sent = 0;
         long deadline = t0 + TimeUnit.MINUTES.toNanos(20);
         while (sent < n && System.nanoTime() < deadline) {
             Thread.sleep(100);
+            long q = System.nanoTime();
             try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(
                     "select count(*) from deliveries where status = 'sent' and message_key like '" + prefix + "-%'")) {
                 rs.next();
                 sent = rs.getLong(1);
             }
+            progressNanos += System.nanoTime() - q;
+            progressPolls++;
             if (at10 == 0 && sent >= n / 10) {
                 at10 = System.nanoTime();
             }
@@ -236,7 +241,9 @@ public final class SenderBenchmark {
             requests.append(requests.isEmpty() ? "" : ", ").append(String.format("%s %,d (%.1f per 1,000 messages)",
                     type, count, count * 1000.0 / n));
         }
-        brokerLines.add("- " + name + ": " + requests);
+        brokerLines.add("- " + name + ": " + requests + String.format("; the harness's progress query: %d polls,"
+                + " %.1f ms each (wall time, PostgreSQL's CPU for it at most that)", progressPolls,
+                progressNanos / 1e6 / Math.max(1, progressPolls)));
         log("Round %s: %d sent in %s (%.0f/s, middle 80 %%: %.0f/s)", name, sent, span, rate, middle);
     }
 

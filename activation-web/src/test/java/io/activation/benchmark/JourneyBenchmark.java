@@ -161,6 +161,9 @@ public final class JourneyBenchmark {
     private final ConfigurableApplicationContext context;
     private final ShiftedClock clock;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
+    /** WAL written by PostgreSQL during the raw baseline and during the drain (report lines). */
+    private String walRaw = "";
+    private String walDrain = "";
     private int port;
     private String apiKey;
     private String jdbcUrl;
@@ -631,6 +634,7 @@ public final class JourneyBenchmark {
         ChangeEvents events = context.getBean(ChangeEvents.class);
         Instant claimAt = due.plusSeconds(1);
         AtomicLong claimed = new AtomicLong();
+        long[] walBefore = wal();
         MachineStats.Sample before = MachineStats.sample(postmasterPid);
         long start = System.nanoTime();
         List<Thread> workers = new ArrayList<>();
@@ -707,6 +711,7 @@ public final class JourneyBenchmark {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         MachineStats.Sample after = MachineStats.sample(postmasterPid);
+        walRaw = walText(walBefore, wal(), claimed.get());
         if (!failures.isEmpty()) {
             throw new IllegalStateException("Raw claim failed", failures.get(0));
         }
@@ -724,6 +729,7 @@ public final class JourneyBenchmark {
         long eventsBase = endOffsets(EVENTS_TOPIC);
         QuerySampler sampler = Boolean.getBoolean("bench.sampleQueries")
                 ? new QuerySampler(jdbcUrl, jdbcUser, jdbcPassword) : null;
+        long[] walBefore = wal();
         MachineStats.Sample before = MachineStats.sample(postmasterPid);
         Map<Long, Long> threadsBefore = threadCpu();
         StackSampler stacks = new StackSampler("journey-engine");
@@ -754,6 +760,7 @@ public final class JourneyBenchmark {
         double wall = (System.nanoTime() - start) / 1e9;
         String stackReport = stacks.stop();
         MachineStats.Sample after = MachineStats.sample(postmasterPid);
+        walDrain = walText(walBefore, wal(), n);
         Map<String, Double> shares = threadShares(threadsBefore, threadCpu(), before, after);
         String queries = null;
         if (sampler != null) {
@@ -997,6 +1004,23 @@ public final class JourneyBenchmark {
         }
     }
 
+    /** WAL records, full-page images, bytes (pg_stat_wal) and checkpoints so far (pg_stat_checkpointer). */
+    private long[] wal() throws SQLException {
+        try (Statement s = monitor.createStatement(); ResultSet rs = s.executeQuery(
+                "select w.wal_records, w.wal_fpi, w.wal_bytes, c.num_timed + c.num_requested"
+                        + " from pg_stat_wal w, pg_stat_checkpointer c")) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)};
+        }
+    }
+
+    private static String walText(long[] from, long[] to, long items) {
+        double n = Math.max(1, items);
+        return String.format("WAL per timer: %.1f records, %.2f full-page images, %,.0f bytes (%,.0f MiB in all);"
+                + " %d checkpoints", (to[0] - from[0]) / n, (to[1] - from[1]) / n, (to[2] - from[2]) / n,
+                (to[2] - from[2]) / 1048576.0, to[3] - from[3]);
+    }
+
     private String setting(String name) throws SQLException {
         try (Statement s = monitor.createStatement(); ResultSet rs = s.executeQuery("show " + name)) {
             rs.next();
@@ -1095,8 +1119,9 @@ public final class JourneyBenchmark {
         }
         r.append(String.format("| CPU per timer, PostgreSQL + JVM: raw / end to end | %s / %s µs |%n",
                 micros(raw.usage(), raw.perSecond()), micros(b.usage(), b.published() / b.publishSeconds())));
-        r.append("\nRaw baseline: ").append(usageText(raw.usage())).append('\n');
+        r.append("\nRaw baseline: ").append(usageText(raw.usage())).append(". ").append(walRaw).append('\n');
         r.append(usageLine(b.usage(), b.threadShares()));
+        r.append('\n').append("Drain: ").append(walDrain).append('\n');
         r.append("\nProgress (every 5 s for the first minute, then every 30 s): timer-fired events published,"
                 + " message requests written, message requests published\n\n| s | timer-fired on Kafka"
                 + " | requests written | requests on Kafka |\n|---:|---:|---:|---:|\n");

@@ -9,6 +9,9 @@ import io.activation.journey.Scenario;
 import io.activation.journey.Scenarios;
 import io.activation.template.Templates;
 import io.activation.web.ActivationApplication;
+import io.activation.web.embedded.EmbeddedPostgresServer;
+import io.activation.web.embedded.EmbeddedServices;
+import io.activation.web.embedded.EmbeddedSettings;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -185,6 +188,7 @@ public final class JourneyBenchmark {
         String loadBefore = MachineStats.loadAverage();
         long started = System.nanoTime();
         ShiftedClock clock = new ShiftedClock();
+        configurePostgres(System.getProperty("bench.journeys.postgres", ""));
         ConfigurableApplicationContext context = startApplication(clock);
         int exit = 1;
         try {
@@ -195,6 +199,33 @@ public final class JourneyBenchmark {
             context.close();
         }
         System.exit(exit);
+    }
+
+    /**
+     * Server settings for the embedded PostgreSQL, "name=value" separated by commas (empty: the server's defaults),
+     * set with ALTER SYSTEM before the application starts, the server then restarted: the application, the raw
+     * baseline and the drain all run on the server so configured. The JVM-wide embedded services are created here
+     * with the settings the application's arguments give them, so the application finds this server running.
+     */
+    private static void configurePostgres(String settings) throws SQLException {
+        if (settings.isBlank() || settings.startsWith("${")) {
+            return;
+        }
+        EmbeddedPostgresServer postgres = EmbeddedServices.shared(new EmbeddedSettings(true,
+                Path.of(EmbeddedSettings.DEFAULT_DATA_DIR), true, 0, 0, EmbeddedSettings.DEFAULT_SMTP_PORT,
+                EmbeddedSettings.DEFAULT_IMAP_PORT)).postgres();
+        try (Connection db = DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(),
+                postgres.password()); Statement s = db.createStatement()) {
+            for (String setting : settings.split(",")) {
+                String[] nameValue = setting.trim().split("=", 2);
+                if (!nameValue[0].matches("[a-z_]+") || nameValue.length < 2) {
+                    throw new IllegalArgumentException("bench.journeys.postgres: not name=value: " + setting);
+                }
+                s.execute("alter system set " + nameValue[0] + " = '" + nameValue[1].replace("'", "''") + "'");
+            }
+        }
+        postgres.stop();
+        postgres.start();
     }
 
     private static ConfigurableApplicationContext startApplication(ShiftedClock clock) {
@@ -1045,10 +1076,12 @@ public final class JourneyBenchmark {
                 System.getProperty("java.version"),
                 ManagementFactory.getGarbageCollectorMXBeans().stream().map(g -> g.getName()).toList(),
                 ManagementFactory.getRuntimeMXBean().getInputArguments()));
-        r.append(String.format("- PostgreSQL %s (embedded): synchronous_commit=%s, fsync=%s, shared_buffers=%s;"
+        r.append(String.format("- PostgreSQL %s (embedded): synchronous_commit=%s, fsync=%s, shared_buffers=%s,"
+                + " max_wal_size=%s, checkpoint_timeout=%s (bench.journeys.postgres: \"%s\");"
                 + " Hikari pool %s; Kafka in-process, %s partitions of activation.events%n",
                 setting("server_version"), setting("synchronous_commit"), setting("fsync"),
-                setting("shared_buffers"), env.getProperty("spring.datasource.hikari.maximum-pool-size", "10"),
+                setting("shared_buffers"), setting("max_wal_size"), setting("checkpoint_timeout"),
+                System.getProperty("bench.journeys.postgres", ""), env.getProperty("spring.datasource.hikari.maximum-pool-size", "10"),
                 env.getProperty("activation.ingest.events-topic-partitions", "6")));
         r.append(String.format("- Engine: roles api,engine; %d consumers, timer poll every %d ms, %d timers per poll,"
                 + " outbox batch %s, outbox poll %s%n%n", journeys.concurrency(),

@@ -52,14 +52,6 @@ class Personalisation {
     private static final int NEEDS_CACHE_SIZE = 1_000;
 
     private final Map<String, Needs> needs = new ConcurrentHashMap<>();
-    /**
-     * Per column, the name a template may also use (the API's camelCase); per table schema (a record: a changed
-     * schema is another key), the statements reading it. Both were rebuilt at every render (a stream over the API
-     * names per contact column, the select list per query: 5 % of the e-mail pipeline's CPU).
-     */
-    private final Map<String, String> templateNames = new ConcurrentHashMap<>();
-    private final Map<TableSchema, String> byIdSql = new ConcurrentHashMap<>();
-    private final Map<TableSchema, String> latestSql = new ConcurrentHashMap<>();
     private final JdbcTemplate jdbc;
     private final TableCatalog catalog;
     private final RowReader rows;
@@ -80,8 +72,7 @@ class Personalisation {
         Needs wants = needs(sources);
         Map<String, Object> context = new LinkedHashMap<>();
         TableSchema contacts = catalog.contacts();
-        StoredRow contact = jdbc.query(sql(byIdSql, contacts, " where id = ?"),
-                        (rs, n) -> RowReader.read(contacts, rs), contactId).stream().findFirst()
+        StoredRow contact = rows.byId(contacts, contactId)
                 .orElseThrow(() -> new RenderException("contact", "There is no contact " + contactId));
         context.put("contact", contactMap(contact));
         Map<String, Map<Object, Map<String, Object>>> referenceCache = new HashMap<>();
@@ -144,43 +135,18 @@ class Personalisation {
     private record Needs(List<String> tables, boolean triggerRow, boolean recommendations) {
     }
 
-    private Map<String, Object> contactMap(StoredRow contact) {
+    private static Map<String, Object> contactMap(StoredRow contact) {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("id", contact.id());
         contact.values().forEach((column, value) -> {
             Object plain = LiquidSandbox.plain(value);
             map.put(column, plain);
-            String camel = templateName(column);
+            String camel = ContactFields.apiName(column).orElse(camel(column));
             map.putIfAbsent(camel, plain);
         });
         map.put("created_at", contact.createdAt().toString());
         map.put("createdAt", contact.createdAt().toString());
         return map;
-    }
-
-    private String templateName(String column) {
-        String known = templateNames.get(column);
-        if (known == null) {
-            if (templateNames.size() >= NEEDS_CACHE_SIZE) {
-                templateNames.clear();
-            }
-            known = ContactFields.apiName(column).orElse(camel(column));
-            templateNames.put(column, known);
-        }
-        return known;
-    }
-
-    /** {@code select <the table's select list> from <table>} followed by {@code where}, built once per schema. */
-    private static String sql(Map<TableSchema, String> cache, TableSchema table, String where) {
-        String known = cache.get(table);
-        if (known == null) {
-            if (cache.size() >= NEEDS_CACHE_SIZE) {
-                cache.clear();
-            }
-            known = "select " + RowReader.selectList(table) + " from " + table.qualifiedName() + where;
-            cache.put(table, known);
-        }
-        return known;
     }
 
     static String camel(String column) {
@@ -242,7 +208,8 @@ class Personalisation {
     }
 
     private List<Object> latest(TableSchema table, long contactId, Map<String, Map<Object, Map<String, Object>>> cache) {
-        List<StoredRow> latest = jdbc.query(sql(latestSql, table, " where contact_id = ? order by id desc limit ?"),
+        List<StoredRow> latest = jdbc.query("select " + RowReader.selectList(table) + " from "
+                        + table.qualifiedName() + " where contact_id = ? order by id desc limit ?",
                 (rs, n) -> RowReader.read(table, rs), contactId, properties.relatedRows());
         List<Object> out = new ArrayList<>(latest.size());
         latest.forEach(r -> out.add(rowMap(table, r, cache)));

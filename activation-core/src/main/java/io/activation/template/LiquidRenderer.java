@@ -3,6 +3,7 @@ package io.activation.template;
 import io.activation.tracking.TrackingLinks;
 import io.activation.tracking.TrackingProperties;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +87,7 @@ class LiquidRenderer implements MessageRenderer {
         Map<String, String> data = new LinkedHashMap<>();
         template.data().forEach((key, source) -> data.put(key, sandbox.render("data." + key, source, context)));
         switch (template.channel()) {
-            case "email" -> email(parts, deliveryId);
+            case "email" -> email(parts, deliveryId, unsubscribe);
             case "sms" -> {
                 if (deliveryId != null && parts.get(ChannelParts.TEXT) != null) {
                     parts.put(ChannelParts.TEXT, wrapText(parts.get(ChannelParts.TEXT),
@@ -114,7 +115,12 @@ class LiquidRenderer implements MessageRenderer {
         return new RenderedMessage(parts, data);
     }
 
-    private void email(Map<String, String> parts, Long deliveryId) {
+    /**
+     * Tracks the e-mail's links. A message's HTML and text name the same links (the text is derived from the HTML),
+     * so each distinct URL is signed once per message, and the unsubscribe token once for the body, the
+     * {@code List-Unsubscribe} page and its one-click target: half the HMACs of a message.
+     */
+    private void email(Map<String, String> parts, Long deliveryId, String unsubscribe) {
         String html = parts.get(ChannelParts.HTML);
         if (html != null && parts.get(ChannelParts.TEXT) == null) {
             parts.put(ChannelParts.TEXT, HtmlText.of(html));
@@ -122,12 +128,15 @@ class LiquidRenderer implements MessageRenderer {
         if (deliveryId == null) {
             return;
         }
+        Map<String, String> signed = new HashMap<>();
+        java.util.function.UnaryOperator<String> click =
+                url -> signed.computeIfAbsent(url, u -> tracking.click(deliveryId, u));
         if (html != null) {
             StringBuilder sb = new StringBuilder(html.length() + 512);
             int copied = 0;
             for (MatchResult href : matchesAt(html, "href", HREF)) {
                 String url = HtmlText.unescape(href.group(3));
-                String tracked = ours(url) ? href.group(3) : tracking.click(deliveryId, url);
+                String tracked = ours(url) ? href.group(3) : click.apply(url);
                 sb.append(html, copied, href.start()).append(href.group(1)).append(href.group(2)).append(tracked)
                         .append(href.group(2));
                 copied = href.end();
@@ -149,10 +158,11 @@ class LiquidRenderer implements MessageRenderer {
         }
         String text = parts.get(ChannelParts.TEXT);
         if (text != null) {
-            parts.put(ChannelParts.TEXT, wrapText(text, url -> tracking.click(deliveryId, url)));
+            parts.put(ChannelParts.TEXT, wrapText(text, click));
         }
-        parts.put(ChannelParts.UNSUBSCRIBE_URL, tracking.unsubscribePage(deliveryId));
-        parts.put(ChannelParts.UNSUBSCRIBE_POST_URL, tracking.unsubscribeOneClick(deliveryId));
+        // TrackingLinks.unsubscribeOneClick is the page's URL (only a POST to it unsubscribes).
+        parts.put(ChannelParts.UNSUBSCRIBE_URL, unsubscribe);
+        parts.put(ChannelParts.UNSUBSCRIBE_POST_URL, unsubscribe);
     }
 
     private String wrapText(String text, java.util.function.UnaryOperator<String> track) {

@@ -75,6 +75,47 @@ class TrackingLinksTest {
     }
 
     @Test
+    void aTokenIsItsPayloadFollowedByTheFirst16BytesOfItsHmacSha256() throws Exception {
+        byte[] raw = Base64.getUrlDecoder().decode(token(links.click(7, "https://shop.example/a"),
+                "https://t.example.com/t/c/"));
+        byte[] payload = java.util.Arrays.copyOf(raw, raw.length - 16);
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(KEY, "HmacSHA256"));
+        assertThat(java.util.Arrays.copyOfRange(raw, raw.length - 16, raw.length))
+                .isEqualTo(java.util.Arrays.copyOf(mac.doFinal(payload), 16));
+        // The next token on this thread reuses its Mac: it must start from a clean state.
+        assertThat(links.click(7, "https://shop.example/a")).isEqualTo(links.click(7, "https://shop.example/a"));
+    }
+
+    @Test
+    void tokensSignedOnManyThreadsAtOnceAreThoseOfOneThread() throws Exception {
+        java.util.List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            expected.add(links.click(i, "https://shop.example/p/" + i));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.List<java.util.concurrent.Future<java.util.List<String>>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                runs.add(pool.submit(() -> {
+                    java.util.List<String> made = new java.util.ArrayList<>();
+                    for (int i = 0; i < 2_000; i++) {
+                        made.add(links.click(i, "https://shop.example/p/" + i));
+                    }
+                    return made;
+                }));
+            }
+            for (java.util.concurrent.Future<java.util.List<String>> run : runs) {
+                assertThat(run.get()).isEqualTo(expected);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(links.verify(token(expected.get(1_999), "https://t.example.com/t/c/")))
+                .map(TrackingReference::url).contains(Optional.of("https://shop.example/p/1999"));
+    }
+
+    @Test
     void aTokenSignedWithAnotherKeyIsRefused() {
         TrackingLinks other = new TrackingLinks("https://t.example.com",
                 () -> "another-key-of-sufficient-length".getBytes(StandardCharsets.UTF_8), null);

@@ -44,9 +44,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * links and the unsubscribe link, so rendering reads related rows and adds click tracking, the open pixel and the
  * RFC 8058 headers).
  *
- * <p>Timed ({@link #run}): {@code N} marketing message requests written through {@link MessageRequests#request}
- * (what a journey's send step or a broadcast calls) by two writer threads in transactions of 500, each request
- * published through the transactional outbox to {@code activation.messages}; arbitration decides each one (consent,
+ * <p>Timed ({@link #run}): {@code N} marketing message requests written through {@link MessageRequests#requestAll}
+ * (the batch form a broadcast and the journey engine's set-based application use) by two writer threads, 500
+ * requests per transaction and call, each request published through the transactional outbox to {@code activation.messages}; arbitration decides each one (consent,
  * suppressions, address, caps, quiet hours, channel), writes the {@code deliveries} row and publishes to
  * {@code activation.messages.email}; the sender runtime claims, renders ({@code LiquidRenderer}), sends through
  * {@code SmtpSender} and marks. The clock runs from the first request written until the last e-mail of the round
@@ -186,16 +186,13 @@ final class EmailPipeline implements EmailBenchmark.Phase {
                 for (int from = next.getAndAdd(BATCH); from < messages; from = next.getAndAdd(BATCH)) {
                     int start = from;
                     int end = Math.min(messages, from + BATCH);
-                    done += tx.execute(status -> {
-                        long ok = 0;
-                        for (int i = start; i < end; i++) {
-                            if (requests.request(new MessageRequest(null, prefix + i, contacts.get(i), null, null,
-                                    null, "send", channels, 0, MessageRequest.REQUESTED, null)).isPresent()) {
-                                ok++;
-                            }
-                        }
-                        return ok;
-                    });
+                    List<MessageRequest> batch = new ArrayList<>(end - start);
+                    for (int i = start; i < end; i++) {
+                        batch.add(new MessageRequest(null, prefix + i, contacts.get(i), null, null, null, "send",
+                                channels, 0, MessageRequest.REQUESTED, null));
+                    }
+                    done += tx.execute(status -> requests.requestAll(batch).stream()
+                            .filter(java.util.Optional::isPresent).count());
                 }
                 return done;
             }));

@@ -9,6 +9,9 @@ import io.activation.journey.Scenario;
 import io.activation.journey.Scenarios;
 import io.activation.template.Templates;
 import io.activation.web.ActivationApplication;
+import io.activation.web.embedded.EmbeddedPostgresServer;
+import io.activation.web.embedded.EmbeddedServices;
+import io.activation.web.embedded.EmbeddedSettings;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -161,6 +164,9 @@ public final class JourneyBenchmark {
     private final ConfigurableApplicationContext context;
     private final ShiftedClock clock;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
+    /** WAL written by PostgreSQL during the raw baseline and during the drain (report lines). */
+    private String walRaw = "";
+    private String walDrain = "";
     private int port;
     private String apiKey;
     private String jdbcUrl;
@@ -182,6 +188,7 @@ public final class JourneyBenchmark {
         String loadBefore = MachineStats.loadAverage();
         long started = System.nanoTime();
         ShiftedClock clock = new ShiftedClock();
+        configurePostgres(System.getProperty("bench.journeys.postgres", ""));
         ConfigurableApplicationContext context = startApplication(clock);
         int exit = 1;
         try {
@@ -192,6 +199,33 @@ public final class JourneyBenchmark {
             context.close();
         }
         System.exit(exit);
+    }
+
+    /**
+     * Server settings for the embedded PostgreSQL, "name=value" separated by commas (empty: the server's defaults),
+     * set with ALTER SYSTEM before the application starts, the server then restarted: the application, the raw
+     * baseline and the drain all run on the server so configured. The JVM-wide embedded services are created here
+     * with the settings the application's arguments give them, so the application finds this server running.
+     */
+    private static void configurePostgres(String settings) throws SQLException {
+        if (settings.isBlank() || settings.startsWith("${")) {
+            return;
+        }
+        EmbeddedPostgresServer postgres = EmbeddedServices.shared(new EmbeddedSettings(true,
+                Path.of(EmbeddedSettings.DEFAULT_DATA_DIR), true, 0, 0, EmbeddedSettings.DEFAULT_SMTP_PORT,
+                EmbeddedSettings.DEFAULT_IMAP_PORT)).postgres();
+        try (Connection db = DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(),
+                postgres.password()); Statement s = db.createStatement()) {
+            for (String setting : settings.split(",")) {
+                String[] nameValue = setting.trim().split("=", 2);
+                if (!nameValue[0].matches("[a-z_]+") || nameValue.length < 2) {
+                    throw new IllegalArgumentException("bench.journeys.postgres: not name=value: " + setting);
+                }
+                s.execute("alter system set " + nameValue[0] + " = '" + nameValue[1].replace("'", "''") + "'");
+            }
+        }
+        postgres.stop();
+        postgres.start();
     }
 
     private static ConfigurableApplicationContext startApplication(ShiftedClock clock) {
@@ -631,6 +665,7 @@ public final class JourneyBenchmark {
         ChangeEvents events = context.getBean(ChangeEvents.class);
         Instant claimAt = due.plusSeconds(1);
         AtomicLong claimed = new AtomicLong();
+        long[] walBefore = wal();
         MachineStats.Sample before = MachineStats.sample(postmasterPid);
         long start = System.nanoTime();
         List<Thread> workers = new ArrayList<>();
@@ -707,6 +742,7 @@ public final class JourneyBenchmark {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         MachineStats.Sample after = MachineStats.sample(postmasterPid);
+        walRaw = walText(walBefore, wal(), claimed.get());
         if (!failures.isEmpty()) {
             throw new IllegalStateException("Raw claim failed", failures.get(0));
         }
@@ -724,6 +760,7 @@ public final class JourneyBenchmark {
         long eventsBase = endOffsets(EVENTS_TOPIC);
         QuerySampler sampler = Boolean.getBoolean("bench.sampleQueries")
                 ? new QuerySampler(jdbcUrl, jdbcUser, jdbcPassword) : null;
+        long[] walBefore = wal();
         MachineStats.Sample before = MachineStats.sample(postmasterPid);
         Map<Long, Long> threadsBefore = threadCpu();
         StackSampler stacks = new StackSampler("journey-engine");
@@ -754,6 +791,7 @@ public final class JourneyBenchmark {
         double wall = (System.nanoTime() - start) / 1e9;
         String stackReport = stacks.stop();
         MachineStats.Sample after = MachineStats.sample(postmasterPid);
+        walDrain = walText(walBefore, wal(), n);
         Map<String, Double> shares = threadShares(threadsBefore, threadCpu(), before, after);
         String queries = null;
         if (sampler != null) {
@@ -997,6 +1035,23 @@ public final class JourneyBenchmark {
         }
     }
 
+    /** WAL records, full-page images, bytes (pg_stat_wal) and checkpoints so far (pg_stat_checkpointer). */
+    private long[] wal() throws SQLException {
+        try (Statement s = monitor.createStatement(); ResultSet rs = s.executeQuery(
+                "select w.wal_records, w.wal_fpi, w.wal_bytes, c.num_timed + c.num_requested"
+                        + " from pg_stat_wal w, pg_stat_checkpointer c")) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)};
+        }
+    }
+
+    private static String walText(long[] from, long[] to, long items) {
+        double n = Math.max(1, items);
+        return String.format("WAL per timer: %.1f records, %.2f full-page images, %,.0f bytes (%,.0f MiB in all);"
+                + " %d checkpoints", (to[0] - from[0]) / n, (to[1] - from[1]) / n, (to[2] - from[2]) / n,
+                (to[2] - from[2]) / 1048576.0, to[3] - from[3]);
+    }
+
     private String setting(String name) throws SQLException {
         try (Statement s = monitor.createStatement(); ResultSet rs = s.executeQuery("show " + name)) {
             rs.next();
@@ -1021,10 +1076,12 @@ public final class JourneyBenchmark {
                 System.getProperty("java.version"),
                 ManagementFactory.getGarbageCollectorMXBeans().stream().map(g -> g.getName()).toList(),
                 ManagementFactory.getRuntimeMXBean().getInputArguments()));
-        r.append(String.format("- PostgreSQL %s (embedded): synchronous_commit=%s, fsync=%s, shared_buffers=%s;"
+        r.append(String.format("- PostgreSQL %s (embedded): synchronous_commit=%s, fsync=%s, shared_buffers=%s,"
+                + " max_wal_size=%s, checkpoint_timeout=%s (bench.journeys.postgres: \"%s\");"
                 + " Hikari pool %s; Kafka in-process, %s partitions of activation.events%n",
                 setting("server_version"), setting("synchronous_commit"), setting("fsync"),
-                setting("shared_buffers"), env.getProperty("spring.datasource.hikari.maximum-pool-size", "10"),
+                setting("shared_buffers"), setting("max_wal_size"), setting("checkpoint_timeout"),
+                System.getProperty("bench.journeys.postgres", ""), env.getProperty("spring.datasource.hikari.maximum-pool-size", "10"),
                 env.getProperty("activation.ingest.events-topic-partitions", "6")));
         r.append(String.format("- Engine: roles api,engine; %d consumers, timer poll every %d ms, %d timers per poll,"
                 + " outbox batch %s, outbox poll %s%n%n", journeys.concurrency(),
@@ -1095,8 +1152,9 @@ public final class JourneyBenchmark {
         }
         r.append(String.format("| CPU per timer, PostgreSQL + JVM: raw / end to end | %s / %s µs |%n",
                 micros(raw.usage(), raw.perSecond()), micros(b.usage(), b.published() / b.publishSeconds())));
-        r.append("\nRaw baseline: ").append(usageText(raw.usage())).append('\n');
+        r.append("\nRaw baseline: ").append(usageText(raw.usage())).append(". ").append(walRaw).append('\n');
         r.append(usageLine(b.usage(), b.threadShares()));
+        r.append('\n').append("Drain: ").append(walDrain).append('\n');
         r.append("\nProgress (every 5 s for the first minute, then every 30 s): timer-fired events published,"
                 + " message requests written, message requests published\n\n| s | timer-fired on Kafka"
                 + " | requests written | requests on Kafka |\n|---:|---:|---:|---:|\n");

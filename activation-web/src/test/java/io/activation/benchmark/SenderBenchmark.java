@@ -1,6 +1,5 @@
 package io.activation.benchmark;
 
-import com.sun.net.httpserver.HttpServer;
 import io.activation.delivery.send.SenderProperties;
 import io.activation.delivery.send.SenderRuntime;
 import io.activation.delivery.send.SenderRuntimes;
@@ -10,13 +9,10 @@ import io.activation.delivery.spi.SendResult;
 import io.activation.template.RenderedMessage;
 import io.activation.web.ActivationApplication;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,9 +27,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -70,8 +64,19 @@ public final class SenderBenchmark {
     private final boolean async = Boolean.parseBoolean(System.getProperty("bench.async", "false"));
     /** Whether the HTTP client runs its steps on the completing thread (an executor of {@code Runnable::run}). */
     private final boolean direct = Boolean.parseBoolean(System.getProperty("bench.directExecutor", "false"));
+    /**
+     * Whether the stub answers each call from a scheduler 50 ms after reading it (the default) or, as before session 5,
+     * from a pool thread that sleeps through the latency ({@code -Dbench.stub=sleeping}).
+     */
+    private final boolean scheduledStub = !"sleeping".equals(System.getProperty("bench.stub", "scheduled"));
+    /**
+     * Whether the harness counts the round's sent rows every 100 ms throughout (sessions 3 and 4,
+     * {@code -Dbench.progress=poll}) or only once the stub has answered every call (the default since session 5).
+     */
+    private final boolean pollLedger = "poll".equals(System.getProperty("bench.progress", "stub"));
     private final Path output = Path.of(System.getProperty("bench.output", "target/benchmark/sender-results.md"));
     private final List<String> report = new ArrayList<>();
+    private final List<String> brokerLines = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
         new SenderBenchmark().run();
@@ -95,26 +100,8 @@ public final class SenderBenchmark {
         }
         log("Application up after %.1f s", (System.nanoTime() - started) / 1e9);
 
-        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
-        AtomicLong stubCalls = new AtomicLong();
-        stub.setExecutor(Executors.newFixedThreadPool(concurrency + 64));
-        stub.createContext("/messages", exchange -> {
-            try (InputStream in = exchange.getRequestBody()) {
-                in.readAllBytes();
-            }
-            try {
-                Thread.sleep(latencyMillis); // the provider's latency
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            byte[] body = ("{\"sid\":\"SM" + stubCalls.incrementAndGet() + "\"}").getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(201, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        stub.start();
-        URI endpoint = URI.create("http://127.0.0.1:" + stub.getAddress().getPort() + "/messages");
+        ProviderStub stub = new ProviderStub(latencyMillis, scheduledStub, concurrency);
+        URI endpoint = stub.endpoint();
         HttpSender sender = new HttpSender(endpoint, async, direct);
 
         SenderRuntimes runtimes = context.getBean(SenderRuntimes.class);
@@ -130,27 +117,36 @@ public final class SenderBenchmark {
         report.add("- Date: " + Instant.now());
         report.add("- Machine: " + MachineStats.cores() + " cores (" + MachineStats.cpuModel() + "), "
                 + MachineStats.memory() + ", load average at start " + MachineStats.loadAverage());
+        report.add("- Stub: " + stub.describe());
+        report.add("- Progress: " + (pollLedger ? "the round's sent rows counted every 100 ms"
+                : "the round's sent rows counted once the stub has answered every call (and every 5 s)")
+                + "; middle 80 % from the ledger's sent_at");
         report.add("- Stub latency " + latencyMillis + " ms; provider calls in flight per channel " + concurrency
                 + "; sender: JDK HttpClient, HTTP/1.1, " + (async ? "asynchronous calls (sendAsync)"
                 : "one blocking call per provider-call thread") + (direct ? ", direct executor" : ""));
         report.add("");
         report.add("| round | messages | first claim to last mark | sends/s | middle 80 % sends/s | CPU busy | JVM |"
-                + " PostgreSQL | other | stub calls |");
-        report.add("|---|---|---|---|---|---|---|---|---|---|");
+                + " PostgreSQL | other | stub calls | JVM ms/msg | PostgreSQL ms/msg | stub ms/call |"
+                + " JVM without stub ms/msg | of which JIT ms/msg |");
+        report.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 
-        round(db, bootstrap, runtimes, sender, contact, "warm-up", warmupMessages, postmaster, stubCalls);
-        round(db, bootstrap, runtimes, sender, contact, "measured", messages, postmaster, stubCalls);
+        round(db, bootstrap, runtimes, sender, contact, "warm-up", warmupMessages, postmaster, stub);
+        round(db, bootstrap, runtimes, sender, contact, "measured", messages, postmaster, stub);
+        report.add("");
+        report.add("Requests the in-process broker handled during each round (its JMX request metrics):");
+        report.add("");
+        report.addAll(brokerLines);
 
         Files.createDirectories(output.toAbsolutePath().getParent());
         Files.writeString(output, String.join("\n", report) + "\n");
         log("Report written to %s", output.toAbsolutePath());
         report.forEach(line -> System.out.println(line));
-        stub.stop(0);
+        stub.stop();
         context.close();
     }
 
     private void round(Connection db, String bootstrap, SenderRuntimes runtimes, HttpSender sender, long contact,
-            String name, int n, long postmaster, AtomicLong stubCalls) throws Exception {
+            String name, int n, long postmaster, ProviderStub stub) throws Exception {
         String prefix = "bench-" + name + "-" + System.nanoTime();
         long firstId;
         try (Statement s = db.createStatement()) {
@@ -187,7 +183,9 @@ public final class SenderBenchmark {
             }
             producer.flush();
         }
-        long before = stubCalls.get();
+        long before = stub.calls();
+        long stubCpuBefore = stub.cpuNanos();
+        Map<String, Long> requestsBefore = brokerRequests();
         MachineStats.Sample a = MachineStats.sample(postmaster);
         SenderRuntime runtime = runtimes.builder(sender).topic(TOPIC).consumerGroup("bench-" + name)
                 .renderer(request -> new RenderedMessage(Map.of("text", "Hello Ada, your cart misses you ("
@@ -195,42 +193,70 @@ public final class SenderBenchmark {
                 .limits(new SenderProperties.ChannelLimits(0, concurrency, SenderProperties.InDoubt.HOLD)).build();
         long t0 = System.nanoTime();
         runtime.start();
-        long at10 = 0;
-        long at90 = 0;
+        long progressNanos = 0;
+        int progressPolls = 0;
         long sent = 0;
         long deadline = t0 + TimeUnit.MINUTES.toNanos(20);
+        long lastCheck = t0;
         while (sent < n && System.nanoTime() < deadline) {
             Thread.sleep(100);
-            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(
-                    "select count(*) from deliveries where status = 'sent' and message_key like '" + prefix + "-%'")) {
-                rs.next();
-                sent = rs.getLong(1);
-            }
-            if (at10 == 0 && sent >= n / 10) {
-                at10 = System.nanoTime();
-            }
-            if (at90 == 0 && sent >= n * 9L / 10) {
-                at90 = System.nanoTime();
+            // The ledger is asked only once the stub has answered every call (or every 5 s, in case some never
+            // reach it): counting the round's sent rows scans the deliveries table, ten times a second that was
+            // half of PostgreSQL's CPU in a smoke round, work of the harness on the measured cores.
+            if (pollLedger || stub.calls() - before >= n || System.nanoTime() - lastCheck >= 5_000_000_000L) {
+                long q = System.nanoTime();
+                try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("select count(*) from"
+                        + " deliveries where status = 'sent' and message_key like '" + prefix + "-%'")) {
+                    rs.next();
+                    sent = rs.getLong(1);
+                }
+                lastCheck = System.nanoTime();
+                progressNanos += lastCheck - q;
+                progressPolls++;
             }
         }
         MachineStats.Sample b = MachineStats.sample(postmaster);
+        long stubCpu = stub.cpuNanos() - stubCpuBefore;
+        Map<String, Long> requestsAfter = brokerRequests();
         runtime.close();
         Duration span;
+        Duration middleSpan;
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("select min(claimed_at),"
-                + " max(updated_at), count(*) filter (where status <> 'sent') from deliveries where message_key like '"
+                + " max(updated_at), count(*) filter (where status <> 'sent'),"
+                + " percentile_disc(0.1) within group (order by sent_at),"
+                + " percentile_disc(0.9) within group (order by sent_at) from deliveries where message_key like '"
                 + prefix + "-%'")) {
             rs.next();
             span = Duration.between(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant());
+            // The middle 80 %: from the mark that made 10 % sent to the one that made 90 % (the ledger's times).
+            middleSpan = rs.getTimestamp(4) == null ? Duration.ZERO
+                    : Duration.between(rs.getTimestamp(4).toInstant(), rs.getTimestamp(5).toInstant());
             if (rs.getLong(3) > 0) {
                 log("%d deliveries of round %s were not sent", rs.getLong(3), name);
             }
         }
         MachineStats.Usage u = MachineStats.between(a, b);
         double rate = n / (span.toMillis() / 1000.0);
-        double middle = at90 > at10 ? (n * 0.8) / ((at90 - at10) / 1e9) : Double.NaN;
-        report.add(String.format("| %s | %,d | %.1f s | %,.0f | %,.0f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %,d |",
-                name, n, span.toMillis() / 1000.0, rate, middle, u.busy() * 100, u.jvm() * 100, u.postgres() * 100,
-                u.other() * 100, stubCalls.get() - before));
+        double middle = middleSpan.isZero() ? Double.NaN : (n * 0.8) / (middleSpan.toNanos() / 1e9);
+        long calls = stub.calls() - before;
+        // CPU per message over the sampled interval (start of the runtime to the poll that saw the last mark).
+        double jvmMs = u.jvm() * u.seconds() * MachineStats.cores() * 1e3 / n;
+        double postgresMs = u.postgres() * u.seconds() * MachineStats.cores() * 1e3 / n;
+        double stubMs = stubCpu / 1e6 / Math.max(1, calls);
+        double jitMs = u.jit() * u.seconds() * MachineStats.cores() * 1e3 / n;
+        report.add(String.format("| %s | %,d | %.1f s | %,.0f | %,.0f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %,d |"
+                + " %.3f | %.3f | %.3f | %.3f | %.3f |", name, n, span.toMillis() / 1000.0, rate, middle, u.busy() * 100,
+                u.jvm() * 100, u.postgres() * 100, u.other() * 100, calls, jvmMs, postgresMs, stubMs,
+                jvmMs - stubMs, jitMs));
+        StringBuilder requests = new StringBuilder();
+        for (String type : List.of("Produce", "Fetch", "OffsetCommit", "Heartbeat")) {
+            long count = requestsAfter.getOrDefault(type, 0L) - requestsBefore.getOrDefault(type, 0L);
+            requests.append(requests.isEmpty() ? "" : ", ").append(String.format("%s %,d (%.1f per 1,000 messages)",
+                    type, count, count * 1000.0 / n));
+        }
+        brokerLines.add("- " + name + ": " + requests + String.format("; the harness's progress query: %d polls,"
+                + " %.1f ms each (wall time, PostgreSQL's CPU for it at most that)", progressPolls,
+                progressNanos / 1e6 / Math.max(1, progressPolls)));
         log("Round %s: %d sent in %s (%.0f/s, middle 80 %%: %.0f/s)", name, sent, span, rate, middle);
     }
 
@@ -312,6 +338,24 @@ public final class SenderBenchmark {
             }
             return new SendResult.Rejected("HTTP " + status, SendResult.Failure.OTHER);
         }
+    }
+
+    /** Requests the in-process broker has handled so far, by request type (its JMX {@code RequestsPerSec} counts). */
+    private static Map<String, Long> brokerRequests() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        try {
+            javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            for (javax.management.ObjectName name : server.queryNames(new javax.management.ObjectName(
+                    "kafka.network:type=RequestMetrics,name=RequestsPerSec,*"), null)) {
+                Object count = server.getAttribute(name, "Count");
+                if (count instanceof Number number) {
+                    counts.merge(name.getKeyProperty("request"), number.longValue(), Long::sum);
+                }
+            }
+        } catch (javax.management.JMException e) {
+            log("Broker request metrics unavailable: %s", e);
+        }
+        return counts;
     }
 
     private static void log(String format, Object... args) {

@@ -88,6 +88,29 @@ class BatchApplicationTest extends EngineTestSupport {
     }
 
     @Test
+    void aDeletedContactTakesItsJourneysAndTheirHistoryWithIt() {
+        // journey_history has no foreign key to its journey (V17): a trigger removes a deleted journey's rows.
+        long scenario = sendAtOnce();
+        String gone = unique("gone");
+        put("/api/v1/contacts/" + gone, "{\"firstName\": \"Gus\"}").expect(201);
+        long goneId = contactId(gone);
+        long kept = contact("kept");
+        assertThat(engine.applyAll(List.of(EngineListener.parse(trigger(scenario, goneId, false, 0).value()),
+                EngineListener.parse(trigger(scenario, kept, false, 1).value())))).isEqualTo(2);
+        long goneJourney = count("select id from journey_instances where scenario_id = ? and contact_id = ?",
+                scenario, goneId);
+        long keptJourney = count("select id from journey_instances where scenario_id = ? and contact_id = ?",
+                scenario, kept);
+        assertThat(history(goneJourney)).hasSize(3);
+
+        delete("/api/v1/contacts/" + gone).expect(204);
+
+        assertThat(count("select count(*) from journey_instances where id = ?", goneJourney)).isZero();
+        assertThat(count("select count(*) from journey_history where instance_id = ?", goneJourney)).isZero();
+        assertThat(history(keptJourney)).hasSize(3);
+    }
+
+    @Test
     void aPoisonedRecordFailsAloneAndTheOthersAreAppliedOnce() {
         long scenario = sendAtOnce();
         long a = contact("before");

@@ -11,6 +11,7 @@ import io.activation.delivery.spi.ProviderFeedback;
 import io.activation.delivery.spi.StatusReport;
 import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.Outbox;
+import io.activation.platform.JdbcTransactions;
 import io.activation.ingest.OutboxMessage;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -88,7 +89,7 @@ public class DeliveryFeedback implements ProviderFeedback {
         this.clock = clock;
         this.fallback = fallback;
         this.fixedFallback = fixedFallback;
-        this.ledger = new DeliveryLedger(jdbc, transactions, outbox, events, suppressions, clock);
+        this.ledger = new DeliveryLedger(jdbc, transactions, new JdbcTransactions(jdbc.getDataSource()), outbox, events, suppressions, clock);
     }
 
     /** The same feedback handing failures to {@code fallback} instead of the application's (tests, tools). */

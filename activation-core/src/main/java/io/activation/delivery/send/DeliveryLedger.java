@@ -6,6 +6,7 @@ import io.activation.delivery.spi.SendResult;
 import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
+import io.activation.platform.JdbcTransactions;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -25,6 +26,8 @@ import java.util.UUID;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -45,15 +48,23 @@ final class DeliveryLedger {
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
+    private final JdbcTransactions jdbcTransactions;
     private final Outbox outbox;
     private final ChangeEvents events;
     private final Suppressions suppressions;
     private final Clock clock;
 
-    DeliveryLedger(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events,
-            Suppressions suppressions, Clock clock) {
+    /**
+     * @param transactions the application's (JPA) transactions, for marks that call other components' transactional
+     *     methods (suppressions, the channel fallback)
+     * @param jdbcTransactions plain JDBC transactions for everything else the ledger does (no Hibernate session per
+     *     begin and commit): the ledger's own statements are all JDBC
+     */
+    DeliveryLedger(JdbcTemplate jdbc, TransactionTemplate transactions, JdbcTransactions jdbcTransactions,
+            Outbox outbox, ChangeEvents events, Suppressions suppressions, Clock clock) {
         this.jdbc = jdbc;
         this.transactions = transactions;
+        this.jdbcTransactions = jdbcTransactions;
         this.outbox = outbox;
         this.events = events;
         this.suppressions = suppressions;
@@ -140,7 +151,7 @@ final class DeliveryLedger {
      */
     List<Long> leaseDue(String channel, int limit, Duration lease) {
         Instant now = now();
-        List<Long> ids = transactions.execute(status -> {
+        List<Long> ids = jdbcTransactions.execute(() -> {
             List<Long> due = jdbc.queryForList("""
                     select id from deliveries where status = 'retrying' and channel = ? and next_attempt_at <= ?
                     order by next_attempt_at limit ? for update skip locked""", Long.class, channel,
@@ -161,7 +172,7 @@ final class DeliveryLedger {
      */
     List<Long> sweepInDoubt(String channel, SenderProperties.InDoubt mode) {
         Instant now = now();
-        List<Long> swept = transactions.execute(status -> {
+        List<Long> swept = jdbcTransactions.execute(() -> {
             List<Map<String, Object>> rows = jdbc.queryForList("""
                     update deliveries set status = ?, next_attempt_at = ?, updated_at = ?, last_error = ?
                     where channel = ? and status = 'sending'
@@ -194,7 +205,7 @@ final class DeliveryLedger {
         if (outcomes.isEmpty()) {
             return;
         }
-        transactions.executeWithoutResult(status -> {
+        Runnable work = () -> {
             Instant now = now();
             List<OutboxMessage> messages = new ArrayList<>();
             List<Outcome> accepted = new ArrayList<>();
@@ -207,7 +218,34 @@ final class DeliveryLedger {
             }
             markSent(accepted, now, messages);
             outbox.append(messages);
-        });
+        };
+        if (callsOthers(channel, outcomes)) {
+            // Suppressions and the fallback are other components' @Transactional methods on the JPA manager, which
+            // does not join a JDBC-only transaction: such a mark runs in the application's transaction as a whole.
+            transactions.executeWithoutResult(status -> work.run());
+        } else {
+            jdbcTransactions.run(work);
+        }
+    }
+
+    /**
+     * Whether marking {@code outcomes} calls a component outside the ledger (a rejection: suppression, token removal,
+     * fallback; a last retry: dead letter and fallback). Accepted, in-doubt and retried outcomes, the common case, are
+     * the ledger's own statements and the outbox only.
+     */
+    static boolean callsOthers(Channel channel, List<Outcome> outcomes) {
+        for (Outcome o : outcomes) {
+            if (o.unknown() != null) {
+                continue;
+            }
+            if (o.result() instanceof SendResult.Rejected) {
+                return true;
+            }
+            if (o.result() instanceof SendResult.Retry && o.attempt() >= channel.maxAttempts()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -447,18 +485,36 @@ final class DeliveryLedger {
         return jdbc.execute((ConnectionCallback<Array>) (Connection c) -> c.createArrayOf("bigint", values));
     }
 
+    /**
+     * The contact's row (its {@code row_to_json}) as attribute texts: strings as they are, other values as their JSON,
+     * nulls left out. Read with the streaming parser, a tree only for the rare non-string value: building the tree of
+     * every contact row was a visible share of the consumer threads' time in the sender benchmark's profile.
+     */
+    static void contactAttributes(String json, Map<String, String> attributes) {
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalStateException("a contact row is a JSON object");
+            }
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (value == JsonToken.VALUE_STRING) {
+                    attributes.put(name, p.getString());
+                } else if (value != JsonToken.VALUE_NULL) {
+                    JsonNode node = p.readValueAsTree();
+                    attributes.put(name, node.toString());
+                }
+            }
+        }
+    }
+
     static PendingDelivery map(ResultSet rs) throws SQLException {
         String contextText = rs.getString("context");
         JsonNode context = contextText == null ? null : JSON.readTree(contextText);
         Map<String, String> attributes = new LinkedHashMap<>();
         String contactText = rs.getString("contact");
         if (contactText != null) {
-            JSON.readTree(contactText).properties().forEach(e -> {
-                if (!e.getValue().isNull()) {
-                    attributes.put(e.getKey(), e.getValue().isString() ? e.getValue().stringValue()
-                            : e.getValue().toString());
-                }
-            });
+            contactAttributes(contactText, attributes);
         }
         String first = attributes.get("first_name");
         String last = attributes.get("last_name");

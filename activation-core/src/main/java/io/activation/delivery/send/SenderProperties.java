@@ -54,6 +54,11 @@ public record SenderProperties(@DefaultValue @Valid Sending sending, Map<String,
      * @param markLinger how long the runtime's mark thread waits after the first answer of a round for more (up to
      *     200 outcomes) before it marks them in one transaction: a mark transaction's fixed cost (begin, three
      *     statements, commit) was most of the marking CPU when answers came in one or two at a time; 0 marks at once
+     * @param fetchMinBytes the channel consumers' {@code fetch.min.bytes}: the broker answers a fetch once this much
+     *     is there or {@code fetchMaxWait} has passed. While dispatches trickle in, a fetch then carries several
+     *     records instead of one (fewer fetch requests and responses for the broker); 1 answers at once
+     * @param fetchMaxWait the channel consumers' {@code fetch.max.wait.ms}: the most a dispatched record can wait at
+     *     the broker for {@code fetchMinBytes} to fill up (added latency only when traffic is below that)
      */
     public record Sending(
             @DefaultValue("activation-sender-") @NotBlank String consumerGroupPrefix,
@@ -67,10 +72,13 @@ public record SenderProperties(@DefaultValue @Valid Sending sending, Map<String,
             @DefaultValue("500") @Min(1) @Max(10000) int pollRecords,
             @DefaultValue("64") @Min(1) @Max(1024) int concurrency,
             @DefaultValue("2") @Min(1) @Max(64) int consumers,
-            @DefaultValue("20ms") Duration markLinger) {
+            @DefaultValue("20ms") Duration markLinger,
+            @DefaultValue("1") @Min(1) int fetchMinBytes,
+            @DefaultValue("500ms") Duration fetchMaxWait) {
 
         public Sending {
             markLinger = markLinger == null || markLinger.isNegative() ? Duration.ZERO : markLinger;
+            fetchMaxWait = fetchMaxWait == null || fetchMaxWait.isNegative() ? Duration.ofMillis(500) : fetchMaxWait;
         }
     }
 

@@ -6,6 +6,7 @@ import io.activation.delivery.DeliveryProperties;
 import io.activation.delivery.spi.ChannelSender;
 import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.Outbox;
+import io.activation.platform.JdbcTransactions;
 import io.activation.template.MessageRenderer;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
@@ -29,11 +30,12 @@ public class SenderRuntimes {
     private final ObjectProvider<MessageRenderer> renderer;
     private final ObjectProvider<ChannelFallback> fallback;
 
-    SenderRuntimes(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events,
+    SenderRuntimes(JdbcTemplate jdbc, TransactionTemplate transactions, JdbcTransactions jdbcTransactions,
+            Outbox outbox, ChangeEvents events,
             Suppressions suppressions, Clock clock, ConsumerFactory<?, ?> kafka, SenderProperties properties,
             DeliveryProperties delivery, ObjectProvider<MessageRenderer> renderer,
             ObjectProvider<ChannelFallback> fallback) {
-        this.ledger = new DeliveryLedger(jdbc, transactions, outbox, events, suppressions, clock);
+        this.ledger = new DeliveryLedger(jdbc, transactions, jdbcTransactions, outbox, events, suppressions, clock);
         this.kafka = kafka;
         this.properties = properties;
         this.delivery = delivery;

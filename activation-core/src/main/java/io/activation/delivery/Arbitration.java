@@ -3,6 +3,7 @@ package io.activation.delivery;
 import io.activation.consent.Suppressions;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
+import io.activation.platform.CustomPlans;
 import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -163,6 +164,7 @@ public class Arbitration implements ChannelFallback {
      */
     @Transactional
     public int decideDueAll(List<Long> contactIds) {
+        CustomPlans.forThisTransaction(jdbc);
         lockContacts(contactIds);
         Instant now = now();
         Long[] ids = contactIds.toArray(Long[]::new);
@@ -666,6 +668,8 @@ public class Arbitration implements ChannelFallback {
      * once).
      */
     private List<MessageRequest> lockRequests(List<Long> requestIds) {
+        // The batch's look-ups by ids of growing tables, planned for their actual arrays (see CustomPlans).
+        CustomPlans.forThisTransaction(jdbc);
         Long[] ids = requestIds.toArray(Long[]::new);
         List<Long> contacts = jdbc.queryForList("select distinct contact_id from message_requests where id = any(?)",
                 Long.class, (Object) ids);

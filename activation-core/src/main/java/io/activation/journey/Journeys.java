@@ -32,6 +32,8 @@ class Journeys {
      * overlapping sets wait for each other instead of deadlocking); returns those that exist.
      */
     java.util.Set<Long> lockContacts(java.util.Collection<Long> contactIds) {
+        // The first statement of every engine transaction: its look-ups by ids, planned for their actual arrays.
+        io.activation.platform.CustomPlans.forThisTransaction(jdbc);
         java.util.Set<Long> found = new java.util.HashSet<>();
         jdbc.query("select id from contacts where id = any(?) order by id for update",
                 (org.springframework.jdbc.core.RowCallbackHandler) rs -> found.add(rs.getLong(1)),

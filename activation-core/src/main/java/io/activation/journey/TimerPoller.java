@@ -3,6 +3,7 @@ package io.activation.journey;
 import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
+import io.activation.platform.CustomPlans;
 import io.activation.platform.PollingWorker;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -62,6 +63,7 @@ public class TimerPoller {
             return 0;
         }
         Integer fired = transactions.execute(status -> {
+            CustomPlans.forThisTransaction(jdbc);
             Timestamp now = Timestamp.from(clock.instant());
             List<Due> due = jdbc.query("""
                     select id, instance_id, contact_id, step_id from journey_timers

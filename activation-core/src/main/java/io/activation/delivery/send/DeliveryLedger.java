@@ -6,6 +6,7 @@ import io.activation.delivery.spi.SendResult;
 import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
+import io.activation.platform.CustomPlans;
 import io.activation.platform.JdbcTransactions;
 import java.sql.Array;
 import java.sql.Connection;
@@ -81,18 +82,24 @@ final class DeliveryLedger {
             return List.of();
         }
         Map<Long, PendingDelivery> byId = new HashMap<>();
-        jdbc.query("""
-                select d.id, d.request_id, d.contact_id, d.channel, d.template, d.message_key, d.address, d.purpose,
-                    d.scenario_id, d.status, d.attempts, r.step_id, r.created_at as requested_at,
-                    r.context::text as context, row_to_json(c)::text as contact
-                from deliveries d
-                join message_requests r on r.id = d.request_id
-                join contacts c on c.id = d.contact_id
-                where d.id = any(?) and d.channel = ? and d.status in ('queued', 'retrying')""",
-                rs -> {
-                    PendingDelivery p = map(rs);
-                    byId.put(p.id(), p);
-                }, array(ids), channel);
+        Long[] values = ids.toArray(new Long[0]);
+        // Auto-commit, so no transaction-wide setting: a statement planned for its actual ids (see CustomPlans).
+        jdbc.query(connection -> {
+            java.sql.PreparedStatement ps = CustomPlans.prepare(connection, """
+                    select d.id, d.request_id, d.contact_id, d.channel, d.template, d.message_key, d.address,
+                        d.purpose, d.scenario_id, d.status, d.attempts, r.step_id, r.created_at as requested_at,
+                        r.context::text as context, row_to_json(c)::text as contact
+                    from deliveries d
+                    join message_requests r on r.id = d.request_id
+                    join contacts c on c.id = d.contact_id
+                    where d.id = any(?) and d.channel = ? and d.status in ('queued', 'retrying')""");
+            ps.setArray(1, connection.createArrayOf("bigint", values));
+            ps.setString(2, channel);
+            return ps;
+        }, (org.springframework.jdbc.core.RowCallbackHandler) rs -> {
+            PendingDelivery p = map(rs);
+            byId.put(p.id(), p);
+        });
         List<PendingDelivery> ordered = new ArrayList<>(byId.size());
         for (Long id : new java.util.LinkedHashSet<>(ids)) {
             PendingDelivery p = byId.get(id);
@@ -125,7 +132,7 @@ final class DeliveryLedger {
         Long[] values = ids.toArray(new Long[0]);
         Map<Long, Integer> claimed = new LinkedHashMap<>();
         jdbc.query(connection -> {
-            java.sql.PreparedStatement ps = connection.prepareStatement("""
+            java.sql.PreparedStatement ps = CustomPlans.prepare(connection, """
                     update deliveries set status = 'sending', attempts = attempts + 1, claimed_at = ?, updated_at = ?,
                         next_attempt_at = null
                     where id = any(?) and (%s)
@@ -206,6 +213,7 @@ final class DeliveryLedger {
             return;
         }
         Runnable work = () -> {
+            CustomPlans.forThisTransaction(jdbc);
             Instant now = now();
             List<OutboxMessage> messages = new ArrayList<>();
             List<Outcome> accepted = new ArrayList<>();

@@ -105,7 +105,7 @@ public final class JourneyBenchmark {
             return new Settings(
                     Integer.getInteger("bench.eventRate", 1000),
                     Integer.getInteger("bench.latencySeconds", 60),
-                    Integer.getInteger("bench.latencyWarmupSeconds", 20),
+                    Integer.getInteger("bench.latencyWarmupSeconds", 100),
                     Integer.getInteger("bench.sampleEvery", 10),
                     Integer.getInteger("bench.connections", 16),
                     Integer.getInteger("bench.backgroundContacts", 10_000),

@@ -26,6 +26,35 @@ class EventApiTest extends ApiTest {
     TableCatalog catalog;
 
     /**
+     * POST /api/v1/events reads its body and its idempotency header itself and writes its answer itself: the API
+     * document still describes the body and the header, a keyed event is accepted, and its replay (written by the
+     * converters from the stored answer) is the same answer marked as replayed.
+     */
+    @Test
+    void theSingleEventEndpointStillDocumentsItsBodyAndKeyHeader() {
+        JsonNode post = send("GET", "/v3/api-docs", null, null, Map.of()).expect(200).json()
+                .path("paths").path("/api/v1/events").path("post");
+        assertThat(post.path("requestBody").path("required").asBoolean()).isTrue();
+        assertThat(post.path("requestBody").path("content").has("application/json")).isTrue();
+        List<String> keyHeader = new java.util.ArrayList<>();
+        for (JsonNode parameter : post.path("parameters")) {
+            if (parameter.path("name").asString().equals(Idempotency.HEADER)) {
+                keyHeader.add(parameter.path("in").asString());
+            }
+        }
+        assertThat(keyHeader).containsExactly("header");
+        String contact = unique("c");
+        String body = "{\"type\": \"x\", \"contact\": {\"externalId\": \"" + contact + "\"}}";
+        Map<String, String> key = Map.of(Idempotency.HEADER, unique("k"));
+        ApiTest.Response first = send("POST", "/api/v1/events", body, ADMIN_KEY, key).expect(202);
+        assertThat(first.header("Content-Type")).startsWith("application/json");
+        assertThat(first.json().path("result").asString()).isEqualTo("accepted");
+        ApiTest.Response replay = send("POST", "/api/v1/events", body, ADMIN_KEY, key).expect(202);
+        assertThat(replay.header(Idempotency.REPLAYED_HEADER)).isEqualTo("true");
+        assertThat(replay.json()).isEqualTo(first.json());
+    }
+
+    /**
      * A single event runs in a plain JDBC transaction; the contacts' schema (for the contact.created event) is read
      * before it begins, so an expired catalogue entry, reloaded through JPA, does not break it, with or without an
      * idempotency key, and the new contact's event carries its attributes.

@@ -85,6 +85,8 @@ class BadInputApiTest extends ApiTest {
         }
         assertProblem(send("PUT", "/api/v1/contacts/" + unique("c"), "", ADMIN_KEY, Map.of()), 400,
                 "malformed-json");
+        assertProblem(send("POST", "/api/v1/events", "", ADMIN_KEY, Map.of()), 400, "malformed-json");
+        assertProblem(post("/api/v1/events", "null"), 422, "invalid-input", "body");
     }
 
     @Test

@@ -46,6 +46,14 @@ public class JdbcTransactions {
         });
     }
 
+    /**
+     * The template itself, for callers that manage retries or nesting around it themselves (it always begins or
+     * joins per its REQUIRED propagation, as {@link #execute} does).
+     */
+    public TransactionTemplate template() {
+        return template;
+    }
+
     /** Refuses to go on outside a transaction: {@code what} must be written together with the change it belongs to. */
     public static void requireActive(String what) {
         if (!TransactionSynchronizationManager.isActualTransactionActive()) {

@@ -6,6 +6,7 @@ import io.activation.ingest.IdempotencyKeys.KeyedRequest;
 import io.activation.ingest.IdempotencyKeys.StoredResponse;
 import io.activation.platform.ConflictException;
 import io.activation.platform.InvalidInputException;
+import io.activation.platform.JdbcTransactions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,11 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import javax.sql.DataSource;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
@@ -44,10 +43,11 @@ public class Idempotency {
     private final TransactionTemplate jdbcTransactions;
     private final JsonMapper json;
 
-    Idempotency(IdempotencyKeys keys, TransactionTemplate transactions, DataSource dataSource, JsonMapper json) {
+    Idempotency(IdempotencyKeys keys, TransactionTemplate transactions, JdbcTransactions jdbcTransactions,
+            JsonMapper json) {
         this.keys = keys;
         this.transactions = transactions;
-        this.jdbcTransactions = new TransactionTemplate(new JdbcTransactionManager(dataSource));
+        this.jdbcTransactions = jdbcTransactions.template();
         this.json = json;
     }
 
@@ -61,7 +61,7 @@ public class Idempotency {
     }
 
     /**
-     * As {@link #run}, in a plain JDBC transaction ({@code JdbcTransactionManager}): for {@code work} that is JDBC
+     * As {@link #run}, in a plain JDBC transaction ({@link JdbcTransactions}): for {@code work} that is JDBC
      * only (JdbcTemplate, {@code Outbox}, {@code IdempotencyKeys}) and calls no JPA repository, which would not take
      * part in it. Saves the Hibernate session a JPA transaction opens and closes around every request.
      */

@@ -27,8 +27,10 @@ class JourneyConfiguration {
     @Bean
     @ConditionalOnRole(Role.ENGINE)
     TimerPoller timerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events,
-            Clock clock, JourneyProperties properties) {
-        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties);
+            Clock clock, JourneyProperties properties, IngestProperties ingest,
+            KafkaTemplate<String, String> template) {
+        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties,
+                () -> template.partitionsFor(ingest.eventsTopic()).size());
     }
 
     @Bean

@@ -56,7 +56,7 @@ class EngineListener implements BatchMessageListener<String, String> {
         }
         // One by one. The timers of one timers-fired record are applied even when one of them fails, before that
         // record is reported as failed: its retries (and in the end its dead letter) then only concern what failed,
-        // since the timers applied are taken and a replay skips them.
+        // since the journeys of the timers applied no longer wait on them and a replay skips them.
         RuntimeException failure = null;
         for (int i = 0; i < events.size(); i++) {
             if (failure != null && sources.get(i) != sources.get(i - 1)) {

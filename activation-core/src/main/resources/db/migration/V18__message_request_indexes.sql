@@ -8,3 +8,11 @@
 create index message_requests_contact_decided_idx on message_requests (contact_id, decided_at);
 drop index message_requests_undecided_contact_idx;
 drop index message_requests_contact_idx;
+
+-- The due index held every undecided request, though a request is written with no decide_at and every reader of
+-- the index asks for "decide_at <= ?" (ArbitrationPoller, Arbitration), which no null satisfies: only requests
+-- arbitration has put off (an arbitration window, quiet hours) need to be in it. PostgreSQL proves the narrower
+-- predicate from "decide_at <= ?" (a strict operator), so the readers keep it.
+drop index message_requests_decide_idx;
+create index message_requests_decide_idx on message_requests (decide_at)
+    where decided_at is null and decide_at is not null;

@@ -56,9 +56,22 @@ class MessageRequestIndexesTest extends ApiTest {
     }
 
     @Test
-    void theArbitrationPollerStillReadsTheDueIndex() {
-        String plan = plan("select contact_id from message_requests where decided_at is null and decide_at <= now()"
-                + " group by contact_id order by min(decide_at) limit 100");
+    void theArbitrationPollerStillReadsTheDueIndexThatHoldsOnlyPutOffRequests() {
+        // ArbitrationPoller.pollOnce, with its parameter as a prepared statement sends it.
+        String plan = transactions.execute(status -> {
+            jdbc.execute("set local enable_seqscan = off");
+            jdbc.execute("set local plan_cache_mode = force_generic_plan");
+            jdbc.execute("prepare due_contacts(timestamptz, int) as select contact_id from message_requests"
+                    + " where decided_at is null and decide_at <= $1 group by contact_id order by min(decide_at)"
+                    + " limit $2");
+            String p = String.join("\n", jdbc.queryForList("explain execute due_contacts(now(), 100)",
+                    String.class));
+            jdbc.execute("deallocate due_contacts");
+            status.setRollbackOnly();
+            return p;
+        });
         assertThat(plan).contains("message_requests_decide_idx").doesNotContain("Seq Scan");
+        assertThat(jdbc.queryForObject("select pg_get_indexdef('message_requests_decide_idx'::regclass)",
+                String.class)).contains("decide_at IS NOT NULL");
     }
 }

@@ -48,14 +48,18 @@ public class TimerPoller {
     private final PollingWorker worker;
     /** Partitions of {@code activation.events} (0: unknown); null when no Kafka producer is wired (then singles). */
     private final java.util.function.IntSupplier partitionsOfEvents;
+    /** Records the engine's group has yet to apply (-1: unknown); null when not wired (then the outbox only). */
+    private final java.util.function.LongSupplier backlog;
     private int partitions;
     private long partitionsReadAt;
     /** When the worker last forgot old applied-record ids (nanoTime; only the worker's thread touches it). */
     private long lastCleanup;
 
     TimerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events, Clock clock,
-            JourneyProperties properties, java.util.function.IntSupplier partitionsOfEvents) {
+            JourneyProperties properties, java.util.function.IntSupplier partitionsOfEvents,
+            java.util.function.LongSupplier backlog) {
         this.partitionsOfEvents = partitionsOfEvents;
+        this.backlog = backlog;
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.outbox = outbox;
@@ -67,18 +71,25 @@ public class TimerPoller {
 
     /** A poller of another engine instance in this process, sharing the database. */
     TimerPoller copy() {
-        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties, partitionsOfEvents);
+        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties, partitionsOfEvents, backlog);
     }
 
     /**
      * Fires what is due now; returns how many timers fired. Nothing fires while the outbox holds more than
      * {@code activation.journeys.timer-outbox-limit} messages: the relay publishes in id order, so a burst of due
      * timers claimed all at once would hold every other event of the platform (and the message requests of the
-     * journeys it moves on) behind it until the whole burst is published. The timers wait in PostgreSQL instead.
+     * journeys it moves on) behind it until the whole burst is published. Nor while the engine's consumer group
+     * has more than {@code activation.journeys.timer-backlog-limit} records of {@code activation.events} to apply:
+     * a timers-fired record carries many timers, so the burst would otherwise queue in the lanes ahead of the
+     * contacts' other events. The timers wait in PostgreSQL instead.
      */
     public int pollOnce() {
         int limit = properties.timerOutboxLimit();
         if (limit > 0 && outboxSpan() > limit) {
+            return 0;
+        }
+        int backlogLimit = properties.timerBacklogLimit();
+        if (backlogLimit > 0 && backlog != null && backlog.getAsLong() > backlogLimit) {
             return 0;
         }
         Integer fired = transactions.execute(status -> {

@@ -20,6 +20,12 @@ public record EngineEvent(UUID id, String type, long contactId, JsonNode data) {
     public static final String SEGMENT_EXITED = "io.activation.segment.exited";
     /** Published by the timer poller: a durable timer is due. */
     public static final String TIMER_FIRED = "io.activation.journey.timer-fired";
+    /**
+     * Published by the timer poller: several due timers of contacts whose records share one partition, in
+     * {@code data.timers} (each {@code timerId, instanceId, contactId, stepId}); the engine applies each as a
+     * {@link #TIMER_FIRED} of its contact.
+     */
+    public static final String TIMERS_FIRED = "io.activation.journey.timers-fired";
     /** Published by the trigger endpoint: an API call starts a scenario for a contact. */
     public static final String TRIGGERED = "io.activation.journey.triggered";
     /** Published by the trigger scheduler: an occurrence of a scenario's date trigger has come for a contact. */

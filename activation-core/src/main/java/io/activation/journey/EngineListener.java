@@ -34,10 +34,11 @@ class EngineListener implements BatchMessageListener<String, String> {
         List<EngineEvent> events = new ArrayList<>(records.size());
         List<ConsumerRecord<String, String>> sources = new ArrayList<>(records.size());
         for (ConsumerRecord<String, String> record : records) {
-            EngineEvent event = parse(record.value());
-            if (event != null && engine.concerns(event)) {
-                events.add(event);
-                sources.add(record);
+            for (EngineEvent event : parseAll(record.value())) {
+                if (engine.concerns(event)) {
+                    events.add(event);
+                    sources.add(record);
+                }
             }
         }
         if (events.isEmpty()) {
@@ -53,13 +54,52 @@ class EngineListener implements BatchMessageListener<String, String> {
             log.warn("A poll of {} records could not be applied together ({}); applying them one by one",
                     events.size(), e.toString());
         }
+        // One by one. The timers of one timers-fired record are applied even when one of them fails, before that
+        // record is reported as failed: its retries (and in the end its dead letter) then only concern what failed,
+        // since the journeys of the timers applied no longer wait on them and a replay skips them.
+        RuntimeException failure = null;
         for (int i = 0; i < events.size(); i++) {
+            if (failure != null && sources.get(i) != sources.get(i - 1)) {
+                throw new BatchListenerFailedException("record could not be applied", failure, sources.get(i - 1));
+            }
             try {
                 engine.apply(events.get(i));
             } catch (RuntimeException e) {
-                throw new BatchListenerFailedException("record could not be applied", e, sources.get(i));
+                if (failure == null) {
+                    failure = e;
+                }
             }
         }
+        if (failure != null) {
+            throw new BatchListenerFailedException("record could not be applied", failure,
+                    sources.get(events.size() - 1));
+        }
+    }
+
+    /**
+     * The engine events of one record: a {@code timers-fired} record is one {@link EngineEvent#TIMER_FIRED} per
+     * timer it announces (each with its contact and the id a lone announcement of that timer would have), any
+     * other record the event {@link #parse} makes of it, or none.
+     */
+    static List<EngineEvent> parseAll(String value) {
+        EngineEvent event = parse(value);
+        if (event == null) {
+            return List.of();
+        }
+        if (!event.type().equals(EngineEvent.TIMERS_FIRED)) {
+            return List.of(event);
+        }
+        List<EngineEvent> timers = new ArrayList<>();
+        for (JsonNode timer : event.data().path("timers")) {
+            if (timer.path("timerId").canConvertToLong() && timer.path("contactId").canConvertToLong()) {
+                long timerId = timer.path("timerId").asLong();
+                timers.add(new EngineEvent(TimerPoller.timerEventId(timerId), EngineEvent.TIMER_FIRED,
+                        timer.path("contactId").asLong(), timer));
+            } else {
+                log.warn("Skipping a malformed timer of timers-fired record {}", event.id());
+            }
+        }
+        return timers;
     }
 
     /** The event, or null for records that concern no contact (reference rows) or are not CloudEvents. */

@@ -12,6 +12,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -27,8 +28,18 @@ class JourneyConfiguration {
     @Bean
     @ConditionalOnRole(Role.ENGINE)
     TimerPoller timerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events,
-            Clock clock, JourneyProperties properties) {
-        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties);
+            Clock clock, JourneyProperties properties, IngestProperties ingest,
+            KafkaTemplate<String, String> template, EngineBacklog backlog) {
+        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties,
+                () -> template.partitionsFor(ingest.eventsTopic()).size(), backlog);
+    }
+
+    /** The engine group's backlog on activation.events, for the timer poller; read at most every 250 ms. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnRole(Role.ENGINE)
+    EngineBacklog engineBacklog(KafkaAdmin admin, IngestProperties ingest, JourneyProperties properties) {
+        return new EngineBacklog(org.apache.kafka.clients.admin.Admin.create(admin.getConfigurationProperties()),
+                ingest.eventsTopic(), properties.consumerGroup(), java.time.Duration.ofMillis(250));
     }
 
     @Bean

@@ -98,8 +98,8 @@ public class JourneyEngine {
     }
 
     /**
-     * Applies the record; false when it had been applied before (a replay; for a fired timer: its timer was taken or
-     * cancelled before) or its contact no longer exists.
+     * Applies the record; false when it had been applied before (a replay; for a fired timer: its journey no longer
+     * waits on it) or its contact no longer exists.
      */
     @Transactional
     public boolean apply(EngineEvent event) {
@@ -109,10 +109,11 @@ public class JourneyEngine {
     /**
      * Applies a poll's records in one transaction, set-based: the contacts are locked with one statement in the
      * order of their ids, the record ids recorded with one (a replay, or an id met earlier in the list, is
-     * skipped; a fired timer is recognised by its timer, which is taken only once), and the records applied in rounds, a contact's first record in the first round, its second in the
-     * second, so each contact's records apply in their order. Per round the fired timers are taken and the journeys
-     * loaded with one statement each, and the round's journey updates, message requests (with their outbox rows)
-     * and history rows are written with one statement each. Returns how many records were applied. When anything
+     * skipped; a fired timer is recognised by its journey, which waits on it only until it is applied), and the
+     * records applied in rounds, a contact's first record in the first round, its second in the second, so each
+     * contact's records apply in their order. Per round the journeys of fired timers and of events are loaded with
+     * one statement each, and the round's journey updates, message requests (with their outbox rows) and history
+     * rows are written with one statement each. Returns how many records were applied. When anything
      * fails the whole poll rolls back; the caller then applies the records one by one.
      */
     @Transactional
@@ -134,7 +135,8 @@ public class JourneyEngine {
         if (candidates.isEmpty()) {
             return 0;
         }
-        // A fired timer needs no applied id: taking it (fired -> done) in this transaction is what a replay finds.
+        // A fired timer needs no applied id: its journey stops waiting on it in this transaction, which is what a
+        // replay finds.
         Set<UUID> others = new LinkedHashSet<>();
         for (EngineEvent e : candidates) {
             if (!e.type().equals(EngineEvent.TIMER_FIRED)) {
@@ -162,31 +164,31 @@ public class JourneyEngine {
         return applied;
     }
 
-    /** Applies records of distinct contacts; returns how many did apply (a timer taken before did not). */
+    /** Applies records of distinct contacts; returns how many did apply (a timer its journey no longer waits on did not). */
     private int applyRound(List<EngineEvent> round, Instant now) {
         Journeys.Writes w = journeys.new Writes(now);
-        List<Long> timerIds = new ArrayList<>();
+        List<Long> timerInstances = new ArrayList<>();
         List<Long> eventContacts = new ArrayList<>();
         for (EngineEvent e : round) {
             if (e.type().equals(EngineEvent.TIMER_FIRED)) {
-                timerIds.add(e.data().path("timerId").asLong());
+                timerInstances.add(e.data().path("instanceId").asLong());
             } else {
                 eventContacts.add(e.contactId());
             }
         }
-        Map<Long, Long> taken = timerIds.isEmpty() ? Map.of() : journeys.takeFiredTimers(timerIds);
-        Map<Long, Journey> byId = taken.isEmpty() ? Map.of() : journeys.liveByIds(taken.values());
+        // A fired timer is applied only while its journey still waits on it: the journey, locked, moves on in this
+        // transaction, so a replay, a second announcement or a timer cancelled meanwhile finds it waiting on
+        // something else (or ended) and does nothing. The timer row stays as the poller left it ('fired').
+        Map<Long, Journey> byId = timerInstances.isEmpty() ? Map.of() : journeys.liveByIds(timerInstances);
         Map<Long, List<Journey>> live = eventContacts.isEmpty() ? Map.of() : journeys.liveOf(eventContacts);
         int applied = 0;
         for (EngineEvent e : round) {
             if (e.type().equals(EngineEvent.TIMER_FIRED)) {
                 long timerId = e.data().path("timerId").asLong();
-                Long journeyId = taken.get(timerId);
-                if (journeyId == null) {
-                    log.debug("Timer {} was cancelled or taken before; record {} skipped", timerId, e.id());
+                if (!timerFired(w, timerId, byId.get(e.data().path("instanceId").asLong()), now)) {
+                    log.debug("Timer {} was cancelled or applied before; record {} skipped", timerId, e.id());
                     continue;
                 }
-                timerFired(w, timerId, byId.get(journeyId), now);
             } else {
                 event(w, e, live.getOrDefault(e.contactId(), List.of()), now);
             }
@@ -215,10 +217,13 @@ public class JourneyEngine {
         }
     }
 
-    /** A fired timer, with its live journey (null: cancelled, taken before, or the journey ended). */
-    private void timerFired(Journeys.Writes w, long timerId, Journey j, Instant now) {
+    /**
+     * A fired timer, with its live journey (null: the journey ended); false when the journey does not wait on it
+     * (cancelled, applied before, or a stale timer of a journey that has moved on).
+     */
+    private boolean timerFired(Journeys.Writes w, long timerId, Journey j, Instant now) {
         if (j == null || !j.waitingOn(timerId)) {
-            return; // cancelled, taken before, or a stale timer of a journey that has moved on
+            return false;
         }
         j.stopWaiting();
         Step at = j.step();
@@ -237,6 +242,7 @@ public class JourneyEngine {
         } else {
             log.warn("Timer {} of journey {} fired at non-waiting step {}", timerId, j.id, at.id());
         }
+        return true;
     }
 
     private void enter(Journeys.Writes w, Scenario s, ScenarioDefinition d, EngineEvent event, Trigger.Match match,

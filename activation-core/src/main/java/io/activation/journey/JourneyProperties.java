@@ -18,6 +18,10 @@ import org.springframework.validation.annotation.Validated;
  * @param timerBatchSize timers claimed per poll
  * @param timerOutboxLimit no timers are claimed while the outbox holds more messages than this (0: no limit), so a
  *     burst of due timers does not queue every other event of the platform behind it
+ * @param timerBacklogLimit no timers are claimed while the engine's consumer group has more records of
+ *     {@code activation.events} than this still to apply (0: no limit): a timers-fired record carries the timers of
+ *     a poll that share a partition, so the relay no longer holds a burst back, and this keeps the burst from
+ *     queueing in the lanes ahead of the contacts' other events
  * @param deadLetterTopic where records the engine cannot apply after retries are published
  * @param appliedRetention how long the ids of applied records are kept to recognise redeliveries; longer than
  *     the retention of {@code activation.events}, past which Kafka cannot redeliver anyway
@@ -35,6 +39,7 @@ public record JourneyProperties(
         @DefaultValue("500") @Min(1) @Max(5000) int batchSize,
         @DefaultValue("200") @Min(1) @Max(10000) int timerBatchSize,
         @DefaultValue("10000") @Min(0) int timerOutboxLimit,
+        @DefaultValue("300") @Min(0) int timerBacklogLimit,
         @DefaultValue("activation.journeys.dlt") @NotBlank String deadLetterTopic,
         @DefaultValue("8d") Duration appliedRetention,
         @DefaultValue("5s") Duration schedulePollInterval,

@@ -51,19 +51,6 @@ class Journeys {
         return fresh;
     }
 
-    /**
-     * Takes fired timers (marks them done) in one statement: timer id to journey id; a timer cancelled or taken
-     * before is left out.
-     */
-    Map<Long, Long> takeFiredTimers(java.util.Collection<Long> timerIds) {
-        Map<Long, Long> taken = new java.util.HashMap<>();
-        jdbc.query("update journey_timers set status = 'done' where id = any(?) and status = 'fired'"
-                + " returning id, instance_id",
-                (org.springframework.jdbc.core.RowCallbackHandler) rs -> taken.put(rs.getLong(1), rs.getLong(2)),
-                (Object) array("bigint", timerIds.toArray(Long[]::new)));
-        return taken;
-    }
-
     /** The live journeys with these ids, locked, by id. */
     Map<Long, Journey> liveByIds(java.util.Collection<Long> ids) {
         Map<Long, Journey> out = new java.util.HashMap<>();

@@ -10,6 +10,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -17,13 +19,25 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Claims due timers ({@code FOR UPDATE SKIP LOCKED}, so pollers of several engine instances share the work) and, in
- * the same transaction, marks them fired and appends a {@code timer-fired} event keyed by the contact to the
- * outbox: the timer then reaches the engine through the contact's partition, after the contact's earlier events.
- * The event id derives from the timer id, so a timer can never fire twice as two different events.
+ * the same transaction, marks them fired and appends their announcement to the outbox: the timers then reach the
+ * engine through their contacts' partitions, after the contacts' earlier events.
+ *
+ * <p>The timers of one poll are grouped by the partition of {@code activation.events} their contact's key maps to
+ * (the producer's own function: murmur2 of the key, modulo the topic's partition count), and each group of two or
+ * more is announced by one {@code timers-fired} record, keyed by the group's first contact, so it lands in that same
+ * partition, behind every earlier record of each of its contacts (ADR 0018). A lone timer, or every timer while the
+ * partition count is unknown (Kafka unreachable), is announced by a {@code timer-fired} record of its own, keyed by
+ * its contact. Either way a timer's engine event id derives from the timer id, so a timer can never fire twice as
+ * two different events.
  */
 public class TimerPoller {
 
-    private record Due(long id, long instanceId, long contactId, String stepId) {}
+    private static final Logger log = LoggerFactory.getLogger(TimerPoller.class);
+    /** How long a partition count read from Kafka is used before it is read again. */
+    private static final long PARTITIONS_TTL_NANOS = 30_000_000_000L;
+
+    /** A due timer as the poller claims it. */
+    public record Due(long id, long instanceId, long contactId, String stepId) {}
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
@@ -32,11 +46,20 @@ public class TimerPoller {
     private final Clock clock;
     private final JourneyProperties properties;
     private final PollingWorker worker;
+    /** Partitions of {@code activation.events} (0: unknown); null when no Kafka producer is wired (then singles). */
+    private final java.util.function.IntSupplier partitionsOfEvents;
+    /** Records the engine's group has yet to apply (-1: unknown); null when not wired (then the outbox only). */
+    private final java.util.function.LongSupplier backlog;
+    private int partitions;
+    private long partitionsReadAt;
     /** When the worker last forgot old applied-record ids (nanoTime; only the worker's thread touches it). */
     private long lastCleanup;
 
     TimerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events, Clock clock,
-            JourneyProperties properties) {
+            JourneyProperties properties, java.util.function.IntSupplier partitionsOfEvents,
+            java.util.function.LongSupplier backlog) {
+        this.partitionsOfEvents = partitionsOfEvents;
+        this.backlog = backlog;
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.outbox = outbox;
@@ -48,18 +71,25 @@ public class TimerPoller {
 
     /** A poller of another engine instance in this process, sharing the database. */
     TimerPoller copy() {
-        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties);
+        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties, partitionsOfEvents, backlog);
     }
 
     /**
      * Fires what is due now; returns how many timers fired. Nothing fires while the outbox holds more than
      * {@code activation.journeys.timer-outbox-limit} messages: the relay publishes in id order, so a burst of due
      * timers claimed all at once would hold every other event of the platform (and the message requests of the
-     * journeys it moves on) behind it until the whole burst is published. The timers wait in PostgreSQL instead.
+     * journeys it moves on) behind it until the whole burst is published. Nor while the engine's consumer group
+     * has more than {@code activation.journeys.timer-backlog-limit} records of {@code activation.events} to apply:
+     * a timers-fired record carries many timers, so the burst would otherwise queue in the lanes ahead of the
+     * contacts' other events. The timers wait in PostgreSQL instead.
      */
     public int pollOnce() {
         int limit = properties.timerOutboxLimit();
         if (limit > 0 && outboxSpan() > limit) {
+            return 0;
+        }
+        int backlogLimit = properties.timerBacklogLimit();
+        if (backlogLimit > 0 && backlog != null && backlog.getAsLong() > backlogLimit) {
             return 0;
         }
         Integer fired = transactions.execute(status -> {
@@ -73,25 +103,86 @@ public class TimerPoller {
             if (due.isEmpty()) {
                 return 0;
             }
-            List<OutboxMessage> messages = new ArrayList<>(due.size());
             Long[] ids = new Long[due.size()];
             for (int i = 0; i < due.size(); i++) {
-                Due d = due.get(i);
-                ids[i] = d.id();
-                ObjectNode data = JsonNodeFactory.instance.objectNode();
-                data.put("timerId", d.id());
-                data.put("instanceId", d.instanceId());
-                data.put("contactId", d.contactId());
-                data.put("stepId", d.stepId());
-                messages.add(events.event(EngineEvent.TIMER_FIRED, d.contactId(), "journeys/" + d.instanceId(),
-                        "journeys", data, timerEventId(d.id())));
+                ids[i] = due.get(i).id();
             }
             jdbc.update("update journey_timers set status = 'fired', fired_at = ? where id = any(?)", now,
                     jdbc.execute((java.sql.Connection c) -> c.createArrayOf("bigint", ids)));
-            outbox.append(messages);
+            outbox.append(announce(due, partitions()));
             return due.size();
         });
         return fired == null ? 0 : fired;
+    }
+
+    /**
+     * The outbox messages announcing these timers (in claim order): one {@code timers-fired} record per group of two
+     * or more timers whose contacts' keys map to the same partition (of {@code partitions}; 0: unknown, so one
+     * record per timer), a {@code timer-fired} record for a timer alone in its partition. Public for the journey
+     * benchmark, whose raw baseline writes what the poller writes.
+     */
+    public List<OutboxMessage> announce(List<Due> due, int partitions) {
+        java.util.Map<Integer, List<Due>> groups = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < due.size(); i++) {
+            Due d = due.get(i);
+            int key = partitions > 0 ? partitionOf(d.contactId(), partitions) : -1 - i;
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(d);
+        }
+        List<OutboxMessage> messages = new ArrayList<>(groups.size());
+        for (List<Due> group : groups.values()) {
+            Due first = group.get(0);
+            if (group.size() == 1) {
+                messages.add(events.event(EngineEvent.TIMER_FIRED, first.contactId(), "journeys/"
+                        + first.instanceId(), "journeys", timer(JsonNodeFactory.instance.objectNode(), first),
+                        timerEventId(first.id())));
+                continue;
+            }
+            ObjectNode data = JsonNodeFactory.instance.objectNode();
+            tools.jackson.databind.node.ArrayNode timers = data.putArray("timers");
+            for (Due d : group) {
+                timer(timers.addObject(), d);
+            }
+            messages.add(events.event(EngineEvent.TIMERS_FIRED, first.contactId(), "journeys/timers", "journeys",
+                    data, ChangeEvents.deterministicId("journey-timers:" + first.id())));
+        }
+        return messages;
+    }
+
+    private static ObjectNode timer(ObjectNode node, Due d) {
+        node.put("timerId", d.id());
+        node.put("instanceId", d.instanceId());
+        node.put("contactId", d.contactId());
+        node.put("stepId", d.stepId());
+        return node;
+    }
+
+    /**
+     * The partition a contact's records of {@code activation.events} go to: what Kafka's producer computes for a
+     * keyed record (the relay publishes with the contact id as the key and the default partitioner).
+     */
+    static int partitionOf(long contactId, int partitions) {
+        byte[] key = Long.toString(contactId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key))
+                % partitions;
+    }
+
+    /** The partition count of {@code activation.events}, read from Kafka at most every 30 s; 0 when unknown. */
+    private int partitions() {
+        if (partitionsOfEvents == null) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        if (partitions == 0 || now - partitionsReadAt > PARTITIONS_TTL_NANOS) {
+            partitionsReadAt = now;
+            try {
+                partitions = Math.max(0, partitionsOfEvents.getAsInt());
+            } catch (RuntimeException e) {
+                log.warn("The partitions of the events topic are unknown ({}); timers are announced one by one",
+                        e.toString());
+                partitions = 0;
+            }
+        }
+        return partitions;
     }
 
     /** How many messages the outbox holds at most (the span of its ids: two index look-ups, not a count). */

@@ -2,11 +2,11 @@ package io.activation.benchmark;
 
 import io.activation.access.AccessControl;
 import io.activation.access.Scope;
-import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.OutboxMessage;
 import io.activation.journey.JourneyProperties;
 import io.activation.journey.Scenario;
 import io.activation.journey.Scenarios;
+import io.activation.journey.TimerPoller;
 import io.activation.template.Templates;
 import io.activation.web.ActivationApplication;
 import io.activation.web.embedded.EmbeddedPostgresServer;
@@ -62,6 +62,7 @@ import org.springframework.boot.test.context.TestComponent;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.env.Environment;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.core.type.classreading.MetadataReader;
 import org.springframework.core.type.classreading.MetadataReaderFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -92,7 +93,6 @@ public final class JourneyBenchmark {
     private static final String EVENTS = "/api/v1/events";
     private static final String MESSAGES_TOPIC = "activation.messages";
     private static final String EVENTS_TOPIC = "activation.events";
-    private static final String TIMER_FIRED = "io.activation.journey.timer-fired";
     private static final long MAX_LATENESS_NANOS = 2_000_000_000L;
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -651,8 +651,9 @@ public final class JourneyBenchmark {
 
     /**
      * The ceiling: what the poller does, in plain JDBC, on a copy of the timers (schema bench_raw): claim a batch
-     * of due timers FOR UPDATE SKIP LOCKED, mark them fired, insert their timer-fired CloudEvents into a copy of the
-     * outbox (one unnest insert, as Outbox.append), commit; until none is left.
+     * of due timers FOR UPDATE SKIP LOCKED, mark them fired, insert their announcement (TimerPoller.announce: one
+     * timers-fired CloudEvent per partition of the batch) into a copy of the outbox (one unnest insert, as
+     * Outbox.append), commit; until none is left.
      */
     private RawResult raw(Instant due, int batch, int connections) throws Exception {
         execute("drop schema if exists bench_raw cascade");
@@ -662,7 +663,9 @@ public final class JourneyBenchmark {
         execute("insert into bench_raw.journey_timers overriding system value select * from public.journey_timers"
                 + " where status = 'pending' and due_at <= '" + Timestamp.from(due).toInstant() + "'");
         execute("vacuum analyze bench_raw.journey_timers");
-        ChangeEvents events = context.getBean(ChangeEvents.class);
+        // The poller's own announcement (timers grouped by partition, as the drain's poller writes them).
+        TimerPoller poller = context.getBean(TimerPoller.class);
+        int partitions = context.getBean(KafkaTemplate.class).partitionsFor(EVENTS_TOPIC).size();
         Instant claimAt = due.plusSeconds(1);
         AtomicLong claimed = new AtomicLong();
         long[] walBefore = wal();
@@ -690,23 +693,15 @@ public final class JourneyBenchmark {
                         select.setTimestamp(1, now);
                         select.setInt(2, batch);
                         List<Long> ids = new ArrayList<>(batch);
-                        List<OutboxMessage> messages = new ArrayList<>(batch);
+                        List<TimerPoller.Due> claimedNow = new ArrayList<>(batch);
                         try (ResultSet rs = select.executeQuery()) {
                             while (rs.next()) {
                                 long id = rs.getLong(1);
-                                long instance = rs.getLong(2);
-                                long contact = rs.getLong(3);
                                 ids.add(id);
-                                ObjectNode data = JsonNodeFactory.instance.objectNode();
-                                data.put("timerId", id);
-                                data.put("instanceId", instance);
-                                data.put("contactId", contact);
-                                data.put("stepId", rs.getString(4));
-                                messages.add(events.event(TIMER_FIRED, contact, "journeys/" + instance, "journeys",
-                                        data, UUID.nameUUIDFromBytes(("journey-timer:" + id)
-                                                .getBytes(StandardCharsets.UTF_8))));
+                                claimedNow.add(new TimerPoller.Due(id, rs.getLong(2), rs.getLong(3), rs.getString(4)));
                             }
                         }
+                        List<OutboxMessage> messages = poller.announce(claimedNow, partitions);
                         if (ids.isEmpty()) {
                             db.commit();
                             return;
@@ -1127,8 +1122,8 @@ public final class JourneyBenchmark {
                 .append(" timers due at once\n\n");
         r.append(String.format("%,d journeys of the scenario \"wait 1 h -> send\" waiting at their wait step, each"
                 + " with a pending timer, written set-based in SQL; then the clock moves past the due time. A timer"
-                + " is claimed by the poller (fired_at), travels as a timer-fired event through the outbox and"
-                + " Kafka, and is applied by the engine, whose send step writes a message request, published to"
+                + " is claimed by the poller (fired_at), travels in a timers-fired record (the timers of a poll whose"
+                + " contacts share a partition of `activation.events`) through the outbox and Kafka, and is applied by the engine, whose send step writes a message request, published to"
                 + " `activation.messages`.%n%n", b.timers()));
         r.append("| stage | timers | seconds after the clock moved | per second |\n|---|---:|---:|---:|\n");
         r.append(String.format("| claimed and marked fired (poller; + outbox insert) | %,d | %.1f (first at %.2f) |"
@@ -1155,8 +1150,9 @@ public final class JourneyBenchmark {
         r.append("\nRaw baseline: ").append(usageText(raw.usage())).append(". ").append(walRaw).append('\n');
         r.append(usageLine(b.usage(), b.threadShares()));
         r.append('\n').append("Drain: ").append(walDrain).append('\n');
-        r.append("\nProgress (every 5 s for the first minute, then every 30 s): timer-fired events published,"
-                + " message requests written, message requests published\n\n| s | timer-fired on Kafka"
+        r.append("\nProgress (every 5 s for the first minute, then every 30 s): records published on"
+                + " `activation.events` (timers-fired records, and what arbitration publishes), message requests"
+                + " written, message requests published\n\n| s | records on `activation.events`"
                 + " | requests written | requests on Kafka |\n|---:|---:|---:|---:|\n");
         for (int i = 0; i < b.timeline().size(); i++) {
             double[] t = b.timeline().get(i);

@@ -1,0 +1,83 @@
+package io.activation.journey;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.activation.ingest.ChangeEvents;
+import io.activation.ingest.Outbox;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The poller claims no timers while the engine's consumer group is further behind on activation.events than
+ * timer-backlog-limit, and the backlog it reads is the group's real one.
+ */
+class TimerBacklogTest extends EngineTestSupport {
+
+    @Autowired
+    EngineBacklog backlog;
+
+    @Autowired
+    TransactionTemplate transactions;
+
+    @Autowired
+    Outbox outbox;
+
+    @Autowired
+    ChangeEvents events;
+
+    @Autowired
+    JourneyProperties properties;
+
+    private TimerPoller poller(long backlogRecords) {
+        JourneyProperties p = properties;
+        JourneyProperties limited = new JourneyProperties(p.consumerGroup(), p.concurrency(), p.timerPollInterval(),
+                p.batchSize(), p.timerBatchSize(), p.timerOutboxLimit(), 10, p.deadLetterTopic(),
+                p.appliedRetention(), p.schedulePollInterval(), p.schedulePageSize(), p.scheduleCatchUp());
+        return new TimerPoller(jdbc, transactions, outbox, events, clock, limited,
+                () -> kafka.partitionsFor("activation.events").size(), () -> backlogRecords);
+    }
+
+    @Test
+    void noTimerIsClaimedWhileTheEngineIsTooFarBehind() {
+        long scenario = waitThenSend("{\"rule\": \"once_at_a_time\"}");
+        String who = unique("behind");
+        put("/api/v1/contacts/" + who, "{\"firstName\": \"Bo\"}").expect(201);
+        triggerFor(scenario, who);
+        long instance = awaitJourney(who, "waiting", "hour").get("id").longValue();
+        runtime.stop();
+        try {
+            clock.advance(Duration.ofMinutes(61));
+            String pending = "select count(*) from journey_timers where instance_id = ? and status = 'pending'";
+            assertThat(poller(11).pollOnce()).isZero();
+            assertThat(count(pending, instance)).isEqualTo(1);
+            assertThat(poller(10).pollOnce()).isPositive();
+            assertThat(count(pending, instance)).isZero();
+        } finally {
+            runtime.start();
+        }
+        awaitJourney(who, "completed", "send");
+        assertThat(messageRequests(who)).hasSize(1);
+    }
+
+    @Test
+    void theBacklogIsWhatTheEnginesGroupHasStillToApply() {
+        String who = unique("lag");
+        put("/api/v1/contacts/" + who, "{\"firstName\": \"Lu\"}").expect(201);
+        marker(who);
+        await("engine caught up", backlog::getAsLong, n -> n == 0);
+        runtime.stop();
+        try {
+            for (int i = 0; i < 5; i++) {
+                post("/api/v1/events", """
+                        {"type": "%s", "contact": {"externalId": "%s"}}""".formatted(unique("seen"), who))
+                        .expect(202);
+            }
+            await("backlog seen", backlog::getAsLong, n -> n >= 5);
+        } finally {
+            runtime.start();
+        }
+        await("engine caught up again", backlog::getAsLong, n -> n == 0);
+    }
+}

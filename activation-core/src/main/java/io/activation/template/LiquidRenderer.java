@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,19 +52,39 @@ class LiquidRenderer implements MessageRenderer {
         this.trackingOrigin = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }
 
+    /**
+     * Renders a catalogue template. The template comes from this node's copy (no query); its version is confirmed
+     * in the personalisation's round trip, and a template edited meanwhile is read again and the render redone, so
+     * an edit is used by the next render on every node.
+     */
     @Override
     public RenderedMessage render(RenderRequest request) {
-        Template template = templates.find(request.template(), request.channel())
-                .orElseThrow(() -> new RenderException("template", "There is no " + request.channel()
-                        + " template '" + request.template() + "'"));
-        return render(template, request);
+        Optional<Templates.Current> known = templates.cached(request.template(), request.channel());
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Templates.Current current = known.isPresent() ? known.get()
+                    : templates.reload(request.template(), request.channel()).orElseThrow(() -> new RenderException(
+                            "template", "There is no " + request.channel() + " template '" + request.template()
+                                    + "'"));
+            Personalisation.Built built = personalisation.build(request.contactId(), request.context(),
+                    current.sources(), current.check());
+            if (built.templateCurrent()) {
+                return render(current.template(), request, built.values());
+            }
+            known = Optional.empty();
+        }
+        // Not a RenderException: the template is fine, it was being edited; the sender retries the delivery.
+        throw new IllegalStateException("The " + request.channel() + " template '" + request.template()
+                + "' kept changing while it was rendered");
     }
 
     /** Renders a given template (the preview and test send know it by id). */
     RenderedMessage render(Template template, RenderRequest request) {
         String sources = String.join("\n", template.parts().values()) + "\n"
                 + String.join("\n", template.data().values());
-        Map<String, Object> context = personalisation.build(request.contactId(), request.context(), sources);
+        return render(template, request, personalisation.build(request.contactId(), request.context(), sources));
+    }
+
+    private RenderedMessage render(Template template, RenderRequest request, Map<String, Object> context) {
         Long deliveryId = request.deliveryId();
         Map<String, Object> links = new LinkedHashMap<>();
         String unsubscribe = deliveryId == null ? PREVIEW_UNSUBSCRIBE : tracking.unsubscribePage(deliveryId);

@@ -98,15 +98,27 @@ class LiquidRenderer implements MessageRenderer {
         message.put("messageKey", request.messageKey());
         context.put("message", message);
 
-        Map<String, String> parts = new LinkedHashMap<>();
+        // Every part and data field of the message in one hand-off to the sandbox's render pool.
+        List<String> partNames = new ArrayList<>();
+        List<LiquidSandbox.Field> fields = new ArrayList<>();
         for (String name : ChannelParts.parts(template.channel())) {
             String source = template.parts().get(name);
             if (source != null) {
-                parts.put(name, sandbox.render("parts." + name, source, context));
+                partNames.add(name);
+                fields.add(new LiquidSandbox.Field("parts." + name, source));
             }
         }
+        List<String> dataKeys = new ArrayList<>(template.data().keySet());
+        dataKeys.forEach(key -> fields.add(new LiquidSandbox.Field("data." + key, template.data().get(key))));
+        List<String> rendered = sandbox.renderAll(fields, context);
+        Map<String, String> parts = new LinkedHashMap<>();
+        for (int i = 0; i < partNames.size(); i++) {
+            parts.put(partNames.get(i), rendered.get(i));
+        }
         Map<String, String> data = new LinkedHashMap<>();
-        template.data().forEach((key, source) -> data.put(key, sandbox.render("data." + key, source, context)));
+        for (int i = 0; i < dataKeys.size(); i++) {
+            data.put(dataKeys.get(i), rendered.get(partNames.size() + i));
+        }
         switch (template.channel()) {
             case "email" -> email(parts, deliveryId, unsubscribe);
             case "sms" -> {

@@ -8,7 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.BatchMessageListener;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -70,19 +71,63 @@ class ArbitrationListener implements BatchMessageListener<String, String> {
         }
     }
 
-    /** The request id of a {@code io.activation.message.requested} event, or null for anything else. */
+    /**
+     * The request id of a {@code io.activation.message.requested} event, or null for anything else. Read by a
+     * streaming parser that skips everything but {@code type} and {@code data.id} (a JSON tree per record was most
+     * of this listener's CPU); {@code ArbitrationListenerTest} pins it to the tree reading it replaced.
+     */
     static Long requestId(String value) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(value);
+        String type = null;
+        Long id = null;
+        try (JsonParser p = JSON.createParser(value)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            for (JsonToken t = p.nextToken(); t == JsonToken.PROPERTY_NAME; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if ("type".equals(name)) {
+                    type = v == JsonToken.VALUE_STRING ? p.getString() : null;
+                } else if ("data".equals(name) && v == JsonToken.START_OBJECT) {
+                    id = null;
+                    for (JsonToken d = p.nextToken(); d == JsonToken.PROPERTY_NAME; d = p.nextToken()) {
+                        String field = p.currentName();
+                        JsonToken dv = p.nextToken();
+                        if ("id".equals(field)) {
+                            id = longOf(p, dv);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else {
+                    if ("data".equals(name)) {
+                        id = null;
+                    }
+                    p.skipChildren();
+                }
+            }
         } catch (RuntimeException e) {
             log.warn("Skipping a record of the messages topic that is not JSON");
             return null;
         }
-        if (!MessageRequests.REQUESTED_EVENT.equals(node.path("type").asString(null))) {
-            return null;
+        return MessageRequests.REQUESTED_EVENT.equals(type) ? id : null;
+    }
+
+    /** What {@code JsonNode.canConvertToLong() ? asLong() : null} answers for the current value. */
+    private static Long longOf(JsonParser p, JsonToken token) {
+        if (token == JsonToken.VALUE_NUMBER_INT) {
+            JsonParser.NumberType type = p.getNumberType();
+            if (type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG) {
+                return p.getLongValue();
+            }
+            java.math.BigInteger big = p.getBigIntegerValue();
+            return big.bitLength() < 64 ? big.longValue() : null;
         }
-        JsonNode id = node.path("data").path("id");
-        return id.canConvertToLong() ? id.asLong() : null;
+        if (token == JsonToken.VALUE_NUMBER_FLOAT) {
+            double d = p.getDoubleValue();
+            return d >= Long.MIN_VALUE && d <= Long.MAX_VALUE ? (long) d : null;
+        }
+        p.skipChildren();
+        return null;
     }
 }

@@ -16,7 +16,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -148,7 +147,7 @@ public class Deliveries {
         data.put("address", p.address);
         return events.event(properties.channelTopic(p.choice.channel()), DISPATCHED, r.contactId(),
                 "deliveries/" + p.id, "delivery", data,
-                UUID.nameUUIDFromBytes(("message-dispatched:" + p.key).getBytes(StandardCharsets.UTF_8)));
+                ChangeEvents.deterministicId("message-dispatched:" + p.key));
     }
 
     public Optional<Delivery> find(long id) {

@@ -52,8 +52,15 @@ public class DeliveryDecisions {
         String[] outcomes = new String[n];
         String[] reasons = new String[n];
         String[] at = new String[n];
+        Instant lastAt = null;
+        String lastText = null;
         for (int i = 0; i < n; i++) {
             Entry e = entries.get(i);
+            if (!e.at().equals(lastAt)) {
+                // A batch's decisions share their instant: formatted once, not per row.
+                lastAt = e.at();
+                lastText = lastAt.toString();
+            }
             requestIds[i] = e.requestId();
             deliveryIds[i] = e.deliveryId();
             contactIds[i] = e.contactId();
@@ -61,7 +68,7 @@ public class DeliveryDecisions {
             channels[i] = e.channel();
             outcomes[i] = e.outcome();
             reasons[i] = e.reason();
-            at[i] = e.at().toString();
+            at[i] = lastText;
         }
         jdbc.update(connection -> {
             PreparedStatement ps = connection.prepareStatement("""

@@ -2,9 +2,7 @@ package io.activation.delivery;
 
 import io.activation.ingest.ChangeEvents;
 import io.activation.ingest.OutboxMessage;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.UUID;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -47,7 +45,7 @@ class DeliveryEvents {
 
     private OutboxMessage event(String type, MessageRequest r, ObjectNode data, String idSeed) {
         return events.event(type, r.contactId(), "message-requests/" + r.id(), "delivery", data,
-                UUID.nameUUIDFromBytes(idSeed.getBytes(StandardCharsets.UTF_8)));
+                ChangeEvents.deterministicId(idSeed));
     }
 
     /** What every message event carries: contact, request, delivery (none here), channel, scenario, step, template. */

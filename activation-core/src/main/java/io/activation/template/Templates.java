@@ -39,6 +39,26 @@ public class Templates {
     private static final int MAX_DATA = 50;
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    /**
+     * A template's stored version: its row's {@code xmin}, the transaction that wrote the row version, which every
+     * update replaces (an edit within the same clock microsecond changes it too, {@code updated_at} would not).
+     */
+    static final String VERSION_QUERY = "select id, xmin::text::bigint from templates where name = ? and channel = ?";
+
+    /** Sends' view of the catalogue: the last version loaded of each template, checked against the row per render. */
+    private static final int CACHE_SIZE = 1_000;
+
+    /** A catalogue template as a render uses it, with its version and its texts joined once. */
+    record Current(Template template, long version, String sources) {
+
+        Personalisation.TemplateVersion check() {
+            return new Personalisation.TemplateVersion(template.name(), template.channel(), template.id(), version);
+        }
+    }
+
+    private record Key(String name, String channel) {}
+
+    private final Map<Key, Current> current = new java.util.concurrent.ConcurrentHashMap<>();
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final LiquidSandbox sandbox;
@@ -96,6 +116,7 @@ public class Templates {
         Map<String, String> parts = validate(input);
         get(id);
         try {
+            forget(id);
             jdbc.update("update templates set name = ?, channel = ?, subject = ?, body = ?, parts = ?::jsonb,"
                     + " data = ?::jsonb, updated_at = ? where id = ?", input.name(), input.channel(),
                     subjectColumn(input, parts), bodyColumn(input.channel(), parts), JSON.writeValueAsString(parts),
@@ -121,6 +142,35 @@ public class Templates {
                 .stream().findFirst();
     }
 
+    /**
+     * The template as last loaded on this node, without a query; a render must confirm its version (see
+     * {@link Personalisation#build(long, JsonNode, String, Personalisation.TemplateVersion)}) and call
+     * {@link #reload} when it changed. Empty when not loaded yet: call {@link #reload}.
+     */
+    Optional<Current> cached(String name, String channel) {
+        return Optional.ofNullable(current.get(new Key(name, channel)));
+    }
+
+    /** Reads the template and its version from the catalogue and keeps them for {@link #cached}. */
+    Optional<Current> reload(String name, String channel) {
+        Key key = new Key(name, channel);
+        Optional<Current> loaded = jdbc.query("select *, xmin::text::bigint as version from templates where name = ?"
+                + " and channel = ?", (rs, n) -> {
+                    Template t = map(rs, n);
+                    return new Current(t, rs.getLong("version"), String.join("\n", t.parts().values()) + "\n"
+                            + String.join("\n", t.data().values()));
+                }, name, channel).stream().findFirst();
+        if (loaded.isPresent()) {
+            if (current.size() >= CACHE_SIZE) {
+                current.clear();
+            }
+            current.put(key, loaded.get());
+        } else {
+            current.remove(key);
+        }
+        return loaded;
+    }
+
     public List<Template> list(String channel) {
         return channel == null
                 ? jdbc.query("select * from templates order by name, channel", Templates::map)
@@ -129,7 +179,13 @@ public class Templates {
 
     @Transactional
     public boolean delete(long id) {
+        forget(id);
         return jdbc.update("delete from templates where id = ?", id) > 0;
+    }
+
+    /** Drops this node's copy of a template being edited (a render would also find its version changed). */
+    private void forget(long id) {
+        current.values().removeIf(c -> c.template().id() == id);
     }
 
     private static ConflictException exists(TemplateInput input) {

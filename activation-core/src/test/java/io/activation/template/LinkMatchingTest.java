@@ -62,4 +62,41 @@ class LinkMatchingTest {
     private static List<String> spans(List<MatchResult> matches) {
         return matches.stream().map(m -> m.start() + ".." + m.end() + " " + m.group()).toList();
     }
+
+    /** What the renderer searched before: the start of the last find() of this pattern. */
+    private static final Pattern BODY_END = Pattern.compile("(?i)</body\\s*>");
+
+    private static int lastBodyEndByRegex(String html) {
+        Matcher end = BODY_END.matcher(html);
+        int at = -1;
+        while (end.find()) {
+            at = end.start();
+        }
+        return at;
+    }
+
+    @Test
+    void theLastBodyEndIsWhereTheRegexFoundIt() {
+        List<String> bodies = new ArrayList<>(List.of("<html><body>x</body></html>", "<BODY>x</BoDy >", "</body\t\r\n>",
+                "</body", "</body>", "<//body>", "</ body>", "</bodyx>", "</body \u00a0>", "</body>a</body>b", "</bo",
+                "", "<", "</body\u000b>", "</bódy>", "</BODY\f>  </body  x>"));
+        java.util.Random random = new java.util.Random(7);
+        List<String> pieces = List.of("</", "body", "BODY", "BoDy", ">", " ", "\t", "\n", "x", "<", "/", "\u000b",
+                "\u00a0", "bod", "y>");
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder sb = new StringBuilder();
+            int length = random.nextInt(12);
+            for (int i = 0; i < length; i++) {
+                sb.append(pieces.get(random.nextInt(pieces.size())));
+            }
+            bodies.add(sb.toString());
+        }
+        int found = 0;
+        for (String body : bodies) {
+            int expected = lastBodyEndByRegex(body);
+            assertThat(LiquidRenderer.lastBodyEnd(body)).as(body).isEqualTo(expected);
+            found += expected >= 0 ? 1 : 0;
+        }
+        assertThat(found).as("bodies with a </body>").isGreaterThan(100);
+    }
 }

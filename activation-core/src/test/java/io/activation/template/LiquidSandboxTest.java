@@ -245,4 +245,85 @@ class LiquidSandboxTest {
                 });
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
+
+    @Test
+    void renderAllAnswersWhatRenderAnswersFieldByField() {
+        List<LiquidSandbox.Field> fields = List.of(
+                new LiquidSandbox.Field("parts.subject", "{{ contact.first_name }}, {{ lines | size }} items"),
+                new LiquidSandbox.Field("parts.html", "{% for l in lines %}<li>{{ l.name | upcase }} {{ l.price }}"
+                        + "</li>{% endfor %}"),
+                new LiquidSandbox.Field("parts.text", ""),
+                new LiquidSandbox.Field("data.points", "{{ contact.points | plus: 1 }}"));
+        List<String> all = sandbox.renderAll(fields, context);
+        assertThat(all).hasSize(4);
+        for (int i = 0; i < fields.size(); i++) {
+            assertThat(all.get(i)).isEqualTo(sandbox.render(fields.get(i).name(), fields.get(i).source(), context));
+        }
+        assertThat(all.get(0)).isEqualTo("Ann, 2 items");
+        assertThat(all.get(2)).isEmpty();
+        assertThat(all.get(3)).isEqualTo("43");
+    }
+
+    @Test
+    void renderAllNamesTheFieldThatFailsAndLimitsEachField() {
+        String fine = "{{ contact.first_name }}";
+        assertThatThrownBy(() -> sandbox.renderAll(List.of(new LiquidSandbox.Field("parts.subject", fine),
+                new LiquidSandbox.Field("parts.html", "{{ 'x' | nope }}")), context))
+                .isInstanceOfSatisfying(RenderException.class, e -> assertThat(e.field()).isEqualTo("parts.html"));
+        assertThatThrownBy(() -> sandbox.renderAll(List.of(new LiquidSandbox.Field("parts.subject", fine),
+                new LiquidSandbox.Field("data.big", "{% for i in (1..5000) %}0123456789{% endfor %}")), context))
+                .isInstanceOfSatisfying(RenderException.class, e -> {
+                    assertThat(e.field()).isEqualTo("data.big");
+                    assertThat(e.getMessage()).contains("characters");
+                });
+        assertThatThrownBy(() -> sandbox.renderAll(List.of(new LiquidSandbox.Field("parts.subject", fine),
+                new LiquidSandbox.Field("parts.text", "{% for i in (1..100000000) %}x{% endfor %}")), context))
+                .isInstanceOfSatisfying(RenderException.class, e -> {
+                    assertThat(e.field()).isEqualTo("parts.text");
+                    assertThat(e.getMessage()).contains("loop iterations");
+                });
+        // The time limit counts from the start of each field: the slow one fails by its name.
+        LiquidSandbox strict = new LiquidSandbox(Duration.ofMillis(50), 5_000_000, 50_000, 5_000_000);
+        String slow = "{% for i in (1..4000000) %}{% assign y = i | plus: 1 | times: 3 | modulo: 7 %}{% endfor %}";
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> strict.renderAll(List.of(new LiquidSandbox.Field("parts.subject", fine),
+                new LiquidSandbox.Field("parts.html", slow + "done")), context))
+                .isInstanceOfSatisfying(RenderException.class, e -> {
+                    assertThat(e.field()).isEqualTo("parts.html");
+                    assertThat(e.getMessage()).contains("took longer than 50 ms");
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        // After all that, the cached parses render correctly for another context.
+        assertThat(sandbox.renderAll(List.of(new LiquidSandbox.Field("parts.subject", fine)),
+                Map.of("contact", LiquidSandbox.plain(Map.of("first_name", "Bo"))))).containsExactly("Bo");
+    }
+
+    @Test
+    void concurrentRenderAllsEachSeeTheirOwnContext() throws Exception {
+        String source = "{% for l in lines %}{{ contact.first_name }}:{{ l.name }};{% endfor %}{{ contact.first_name }}";
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<String>> wrong = new java.util.ArrayList<>();
+            for (int i = 0; i < 2_000; i++) {
+                String name = "C" + i;
+                wrong.add(pool.submit(() -> {
+                    Map<String, Object> ctx = Map.of("contact", LiquidSandbox.plain(Map.of("first_name", name)),
+                            "lines", LiquidSandbox.plain(LINES));
+                    List<String> out = sandbox.renderAll(List.of(new LiquidSandbox.Field("parts.subject",
+                            "{{ contact.first_name }}"), new LiquidSandbox.Field("parts.html", source)), ctx);
+                    return out.get(0).equals(name) && out.get(1).equals(expected(name)) ? null : name + " got " + out;
+                }));
+            }
+            List<String> mixedUp = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<String> f : wrong) {
+                String w = f.get();
+                if (w != null) {
+                    mixedUp.add(w);
+                }
+            }
+            assertThat(mixedUp).isEmpty();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

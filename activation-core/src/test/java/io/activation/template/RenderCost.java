@@ -13,7 +13,8 @@ import java.util.stream.IntStream;
 /**
  * Not a test: a JMH-free measurement of the sandbox's CPU per render of an e-mail-like template (subject, HTML body
  * with a loop over order lines, text), run by hand (docs/templates.md, "Render cost"):
- * {@code java -cp <test and runtime class path> io.activation.template.RenderCost [renders]}.
+ * {@code java -cp <test and runtime class path> io.activation.template.RenderCost [renders] [each]} ({@code each}:
+ * a hand-off to the render pool per part, as {@code render}; without it the three parts go in one, {@code renderAll}).
  * Prints the CPU microseconds of all threads per message (three parts), after a warm-up of the same size.
  */
 public final class RenderCost {
@@ -23,6 +24,8 @@ public final class RenderCost {
 
     public static void main(String[] args) {
         int renders = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        // "each": one hand-off to the render pool per part (LiquidSandbox.render); else all parts in one (renderAll).
+        boolean oneHandOff = args.length < 2 || !"each".equals(args[1]);
         LiquidSandbox sandbox = new LiquidSandbox(Duration.ofSeconds(3), 100_000, 50_000, 10_000);
         String subject = "{{ contact.first_name }}, {{ lines | size }} items are waiting in your cart";
         String html = """
@@ -41,9 +44,17 @@ public final class RenderCost {
             long chars = 0;
             for (int i = 0; i < renders; i++) {
                 Map<String, Object> context = context(i);
-                chars += sandbox.render("parts.subject", subject, context).length();
-                chars += sandbox.render("parts.html", html, context).length();
-                chars += sandbox.render("parts.text", text, context).length();
+                if (oneHandOff) {
+                    for (String out : sandbox.renderAll(List.of(new LiquidSandbox.Field("parts.subject", subject),
+                            new LiquidSandbox.Field("parts.html", html), new LiquidSandbox.Field("parts.text", text)),
+                            context)) {
+                        chars += out.length();
+                    }
+                } else {
+                    chars += sandbox.render("parts.subject", subject, context).length();
+                    chars += sandbox.render("parts.html", html, context).length();
+                    chars += sandbox.render("parts.text", text, context).length();
+                }
             }
             long wall = System.nanoTime() - wallStart;
             long used = allThreads(cpu) - cpuStart;

@@ -53,7 +53,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * reached the sink (all {@code N}, or every delivery not at the sink ended otherwise). The run fails unless the sink
  * holds exactly as many distinct keys of the round as the ledger has sent deliveries, no key twice, and a delivery
  * per request; deliveries that failed are reported with their error and trail, and the sink counts e-mails whose
- * subject was rendered for another contact than the recipient. The measured round runs under a JFR recording (default settings) written to
+ * subject was rendered for another contact than the recipient. The measured round runs under a JFR recording (settings {@code -Dbench.jfr}, default "default") written to
  * {@code target/benchmark/email-pipeline.jfr}; the per-stage spans come from the requests' and deliveries'
  * timestamps.
  */
@@ -162,7 +162,7 @@ final class EmailPipeline implements EmailBenchmark.Phase {
         boolean measured = round > 1;
         Recording jfr = null;
         if (measured) {
-            jfr = new Recording(Configuration.getConfiguration("default"));
+            jfr = new Recording(Configuration.getConfiguration(System.getProperty("bench.jfr", "default")));
             jfr.setName("email-pipeline");
             jfr.start();
         }

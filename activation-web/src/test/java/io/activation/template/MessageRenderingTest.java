@@ -207,6 +207,35 @@ class MessageRenderingTest extends ShopTest {
                 channel);
     }
 
+    @Test
+    void anEditedTemplateIsUsedByTheNextRenderWhereverTheEditWasMade() {
+        Shop shop = shop();
+        long contactId = contactId(shop.ann());
+        String name = template("sms", """
+                {"text": "one {{ contact.first_name }}"}""");
+        RenderRequest request = new RenderRequest(name, "sms", contactId, null, null, null);
+        assertThat(renderer.render(request).parts().get("text")).isEqualTo("one Ann");
+        // Twice: the second render takes this node's copy of the template.
+        assertThat(renderer.render(request).parts().get("text")).isEqualTo("one Ann");
+        long id = jdbc.queryForObject("select id from templates where name = ?", Long.class, name);
+
+        // Through the API (this node), with the clock standing still.
+        put("/api/v1/templates/" + id, """
+                {"name": "%s", "channel": "sms", "parts": {"text": "two {{ contact.first_name }}"}}"""
+                .formatted(name)).expect(200);
+        assertThat(renderer.render(request).parts().get("text")).isEqualTo("two Ann");
+
+        // Another node's edit (straight to the row, updated_at unchanged): seen by the next render here too.
+        jdbc.update("update templates set parts = '{\"text\": \"three {{ contact.first_name }}\"}'::jsonb"
+                + " where id = ?", id);
+        assertThat(renderer.render(request).parts().get("text")).isEqualTo("three Ann");
+
+        // Deleted elsewhere: no stale copy renders.
+        jdbc.update("delete from templates where id = ?", id);
+        assertThatThrownBy(() -> renderer.render(request)).isInstanceOf(RenderException.class)
+                .hasMessageContaining(name);
+    }
+
     private String template(String channel, String parts) {
         return template(channel, parts, null);
     }

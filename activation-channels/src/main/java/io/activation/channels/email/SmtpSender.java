@@ -390,14 +390,8 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
         String html = content.part(Content.HTML);
         if (!blank(text) && !blank(html)) {
             MimeMultipart alternative = new MimeMultipart("alternative");
-            MimeBodyPart textPart = new MimeBodyPart();
-            textPart.setText(text, StandardCharsets.UTF_8.name(), "plain");
-            textPart.setHeader(TRANSFER_ENCODING, transferEncoding(text));
-            MimeBodyPart htmlPart = new MimeBodyPart();
-            htmlPart.setText(html, StandardCharsets.UTF_8.name(), "html");
-            htmlPart.setHeader(TRANSFER_ENCODING, transferEncoding(html));
-            alternative.addBodyPart(textPart);
-            alternative.addBodyPart(htmlPart);
+            alternative.addBodyPart(textPart(text, "plain"));
+            alternative.addBodyPart(textPart(html, "html"));
             mime.setContent(alternative);
         } else if (!blank(html)) {
             mime.setText(html, StandardCharsets.UTF_8.name(), "html");
@@ -408,6 +402,30 @@ public class SmtpSender implements ChannelSender, AutoCloseable {
         }
         mime.saveChanges();
         return mime;
+    }
+
+    /**
+     * A {@code text/<subtype>; charset=UTF-8} body part made of its encoded octets, with the headers and octets that
+     * {@code setText(text, "UTF-8", subtype)} and the transfer encoding header give ({@code SmtpPartsTest} pins
+     * them byte for byte). Jakarta Mail copies such a part to the connection in blocks; a part holding a string is
+     * written through its content handler's writer one octet at a time down the SMTP stream (5 % of the e-mail
+     * pipeline's CPU).
+     */
+    static MimeBodyPart textPart(String text, String subtype) throws MessagingException, IOException {
+        String encoding = transferEncoding(text);
+        byte[] octets = text.getBytes(StandardCharsets.UTF_8);
+        if (!"7bit".equals(encoding)) {
+            java.io.ByteArrayOutputStream encoded = new java.io.ByteArrayOutputStream(octets.length * 2 + 64);
+            // Flushed, not closed: Jakarta Mail flushes the encoder after the content (closing base64 adds a line end).
+            OutputStream out = jakarta.mail.internet.MimeUtility.encode(encoded, encoding);
+            out.write(octets);
+            out.flush();
+            octets = encoded.toByteArray();
+        }
+        jakarta.mail.internet.InternetHeaders headers = new jakarta.mail.internet.InternetHeaders();
+        headers.setHeader("Content-Type", "text/" + subtype + "; charset=UTF-8");
+        headers.setHeader(TRANSFER_ENCODING, encoding);
+        return new MimeBodyPart(headers, octets);
     }
 
     /**

@@ -54,7 +54,18 @@ final class SendWorker {
      * What a chunk's task hands back: outcomes to mark, the error that halted the channel, or the failure that kept
      * it from the provider (the claim's database call).
      */
-    private record Done(List<Outcome> outcomes, Error halt, RuntimeException failure) {}
+    private record Done(List<Outcome> outcomes, Error halt, RuntimeException failure, long at) {
+        Done(List<Outcome> outcomes, Error halt, RuntimeException failure) {
+            this(outcomes, halt, failure, System.nanoTime());
+        }
+    }
+
+    /** When a chunk's permit was taken and where its time went (see {@link CycleStats}). */
+    private static final class Times {
+        final long acquired = System.nanoTime();
+        long started;
+        long claimed;
+    }
 
     private final ChannelSender sender;
     private final MessageRenderer renderer;
@@ -65,6 +76,9 @@ final class SendWorker {
     private final TokenBucket rate;
     private final ClaimBatcher claims;
     private final MarkBatcher marks;
+    private final int concurrency;
+    private final CycleStats stats = new CycleStats();
+    private final ThreadLocal<long[]> lastReturn = ThreadLocal.withInitial(() -> new long[1]);
     private volatile Error halted;
 
     SendWorker(ChannelSender sender, MessageRenderer renderer, DeliveryLedger ledger, DeliveryLedger.Channel channel,
@@ -75,8 +89,14 @@ final class SendWorker {
         this.channel = channel;
         this.pool = pool;
         this.permits = new Semaphore(concurrency);
+        this.concurrency = concurrency;
         this.rate = rate;
-        this.claims = new ClaimBatcher(ledger::claim, channel.name());
+        this.claims = new ClaimBatcher((ids, leased) -> {
+            Map<Long, Integer> claimed = ledger.claim(ids, leased);
+            stats.claimStatements.increment();
+            stats.claimIds.add(ids.size());
+            return claimed;
+        }, channel.name());
         this.marks = new MarkBatcher(this::markNow, channel.name(), markLinger, MARK_BATCH);
     }
 
@@ -90,6 +110,11 @@ final class SendWorker {
         return halted != null;
     }
 
+    /** See {@link CycleStats#snapshot}. */
+    Map<String, Double> cycleStats() {
+        return stats.snapshot(concurrency);
+    }
+
     /** Clears a halt (the runtime starts again; the rows it left are swept as in doubt first). */
     void resume() {
         halted = null;
@@ -101,10 +126,28 @@ final class SendWorker {
      */
     int send(List<Long> ids, boolean leased) throws InterruptedException {
         checkHalted();
-        List<PendingDelivery> waiting = ledger.load(channel.name(), ids);
+        long entered = System.nanoTime();
+        long[] last = lastReturn.get();
+        if (!leased) {
+            stats.polls.increment();
+            if (last[0] != 0) {
+                stats.betweenPolls.add(entered - last[0]);
+            }
+        }
+        List<PendingDelivery> waiting;
+        try {
+            waiting = ledger.load(channel.name(), ids);
+        } finally {
+            if (!leased) {
+                stats.pollLoad.add(System.nanoTime() - entered);
+            }
+        }
         if (waiting.isEmpty()) {
+            last[0] = System.nanoTime();
             return 0;
         }
+        long loaded = System.nanoTime();
+        long handedOut = 0;
         int batch = Math.max(1, sender.maxBatch());
         List<Chunk> chunks = new ArrayList<>();
         for (int i = 0; i < waiting.size(); i += batch) {
@@ -128,17 +171,21 @@ final class SendWorker {
                 submit(chunks.get(next++), leased, done);
                 submitted = true;
             }
+            if (handedOut == 0 && (next == chunks.size() || halted())) {
+                handedOut = System.nanoTime();
+            }
             ready.clear();
             done.drainTo(ready);
             if (ready.isEmpty() && !submitted) {
                 boolean more = next < chunks.size() && !halted();
                 if (outstanding == 0) {
                     if (!more) {
-                        marked.add(marks.submit(toMark));
+                        marked.add(submitMarks(toMark));
                         break;
                     }
                     // Other callers hold every permit: wait for one.
                     if (permits.tryAcquire(20, TimeUnit.MILLISECONDS)) {
+                        // (the hand-out phase ends when the last chunk is handed out: checked at the loop's top)
                         outstanding++;
                         submit(chunks.get(next++), leased, done);
                     }
@@ -152,7 +199,9 @@ final class SendWorker {
                 ready.add(one);
                 done.drainTo(ready);
             }
+            long drained = System.nanoTime();
             for (Done d : ready) {
+                stats.handBack.add(drained - d.at());
                 outstanding--;
                 if (d.halt() != null) {
                     halted = d.halt();
@@ -166,13 +215,22 @@ final class SendWorker {
             if (!toMark.isEmpty()) {
                 // To the mark thread, which lingers for more and marks many in one transaction; this thread goes
                 // on handing out the permits these answers freed.
-                marked.add(marks.submit(new ArrayList<>(toMark)));
+                marked.add(submitMarks(new ArrayList<>(toMark)));
                 toMark.clear();
             }
         }
+        long tailEnd = System.nanoTime();
         // The poll is done only when every answer of it is marked.
         for (java.util.concurrent.CompletableFuture<Void> m : marked) {
             MarkBatcher.await(m);
+        }
+        long barrierEnd = System.nanoTime();
+        last[0] = barrierEnd;
+        if (!leased) {
+            handedOut = handedOut == 0 ? tailEnd : handedOut;
+            stats.pollHandOut.add(handedOut - loaded);
+            stats.pollTail.add(tailEnd - handedOut);
+            stats.pollBarrier.add(barrierEnd - tailEnd);
         }
         checkHalted();
         if (failure != null) {
@@ -183,13 +241,41 @@ final class SendWorker {
         return claimed;
     }
 
+    private java.util.concurrent.CompletableFuture<Void> submitMarks(List<Outcome> outcomes) {
+        long submitted = System.nanoTime();
+        int n = outcomes.size();
+        java.util.concurrent.CompletableFuture<Void> m = marks.submit(outcomes);
+        m.whenComplete((ok, e) -> {
+            stats.markWait.add((System.nanoTime() - submitted) * n);
+            stats.marked.add(n);
+        });
+        return m;
+    }
+
+    /** The permit of a chunk is given back: its cycle's time goes to the stats. */
+    private void released(Times t) {
+        long now = System.nanoTime();
+        stats.permitHeld.add(now - t.acquired);
+        stats.released(now);
+        if (t.claimed != 0) {
+            stats.call.add(now - t.claimed);
+        }
+    }
+
     private void submit(Chunk chunk, boolean leased, BlockingQueue<Done> done) {
+        Times times = new Times();
+        stats.acquired(times.acquired);
+        stats.chunks.increment();
+        stats.deliveries.add(chunk.deliveries().size());
         try {
             pool.execute(() -> {
+                times.started = System.nanoTime();
+                stats.dispatch.add(times.started - times.acquired);
                 CompletionStage<List<Outcome>> outcomes;
                 try {
-                    outcomes = run(chunk, leased);
+                    outcomes = run(chunk, leased, times);
                 } catch (Error e) {
+                    released(times);
                     halt(e, done);
                     return;
                 } catch (RuntimeException e) {
@@ -197,6 +283,7 @@ final class SendWorker {
                     // deliveries stay as they are and the record or the poller brings them back.
                     log.warn("Sending a chunk of {} failed before the provider call: {}", channel.name(), e.toString());
                     done.add(new Done(List.of(), null, e));
+                    released(times);
                     permits.release();
                     return;
                 }
@@ -205,19 +292,23 @@ final class SendWorker {
                 outcomes.whenComplete((answered, error) -> {
                     Throwable cause = unwrap(error);
                     if (cause instanceof Error e) {
+                        released(times);
                         halt(e, done);
                     } else if (cause != null) {
                         log.warn("Sending a chunk of {} failed: {}", channel.name(), cause.toString());
                         done.add(new Done(List.of(), null, cause instanceof RuntimeException r ? r
                                 : new IllegalStateException(cause)));
+                        released(times);
                         permits.release();
                     } else {
                         done.add(new Done(answered, null, null));
+                        released(times);
                         permits.release();
                     }
                 });
             });
         } catch (RuntimeException rejected) {
+            released(times);
             permits.release();
             done.add(new Done(List.of(), null, rejected));
         }
@@ -245,13 +336,14 @@ final class SendWorker {
      * Render, rate limit, claim, send: the outcomes of the claimed deliveries of the chunk, once the provider answered
      * (at once for a synchronous sender). A sender's {@link Error} is thrown, or completes the stage with it.
      */
-    private CompletionStage<List<Outcome>> run(Chunk chunk, boolean leased) {
+    private CompletionStage<List<Outcome>> run(Chunk chunk, boolean leased, Times times) {
         if (halted()) {
             return CompletableFuture.completedFuture(List.of());
         }
         Map<Long, PendingDelivery> byId = new LinkedHashMap<>();
         Map<Long, Content> contents = new HashMap<>();
         Map<Long, SendResult> renderFailures = new HashMap<>();
+        long renderStart = System.nanoTime();
         for (PendingDelivery d : chunk.deliveries()) {
             byId.put(d.id(), d);
             try {
@@ -267,6 +359,8 @@ final class SendWorker {
             }
         }
         int toSend = chunk.deliveries().size() - renderFailures.size();
+        long rendered = System.nanoTime();
+        stats.render.add(rendered - renderStart);
         if (toSend > 0) {
             try {
                 rate.acquire(toSend);
@@ -278,7 +372,11 @@ final class SendWorker {
         if (halted()) {
             return CompletableFuture.completedFuture(List.of());
         }
+        long claimStart = System.nanoTime();
+        stats.rateWait.add(claimStart - rendered);
         Map<Long, Integer> attempts = claims.claim(new ArrayList<>(byId.keySet()), leased);
+        times.claimed = System.nanoTime();
+        stats.claim.add(times.claimed - claimStart);
         List<Outcome> outcomes = new ArrayList<>(attempts.size());
         List<OutboundMessage> messages = new ArrayList<>();
         List<PendingDelivery> sent = new ArrayList<>();

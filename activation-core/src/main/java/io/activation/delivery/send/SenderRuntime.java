@@ -109,6 +109,14 @@ public final class SenderRuntime implements SmartLifecycle {
         return lastSweep;
     }
 
+    /**
+     * Where the provider-call permits and the consumers spent their time since the runtime was built (milliseconds
+     * per chunk or per poll, the permits' average use): what the sender benchmark reports as the permit cycle.
+     */
+    public Map<String, Double> cycleStats() {
+        return worker.cycleStats();
+    }
+
     /** Whether a sender error halted the channel (it stays stopped until {@link #start} again). */
     public boolean halted() {
         return worker.halted();

@@ -74,6 +74,8 @@ public final class SenderBenchmark {
      * Whether the harness counts the round's sent rows every 100 ms throughout (sessions 3 and 4,
      * {@code -Dbench.progress=poll}) or only once the stub has answered every call (the default since session 5).
      */
+    /** TCP_NODELAY on the stub's sockets (see ProviderStub); false: the sessions 3-5 stub. */
+    private final boolean stubNodelay = Boolean.parseBoolean(System.getProperty("bench.stubNodelay", "true"));
     private final boolean pollLedger = "poll".equals(System.getProperty("bench.progress", "stub"));
     private final Path output = Path.of(System.getProperty("bench.output", "target/benchmark/sender-results.md"));
     private final List<String> report = new ArrayList<>();
@@ -101,7 +103,7 @@ public final class SenderBenchmark {
         }
         log("Application up after %.1f s", (System.nanoTime() - started) / 1e9);
 
-        ProviderStub stub = new ProviderStub(latencyMillis, scheduledStub, concurrency);
+        ProviderStub stub = new ProviderStub(latencyMillis, scheduledStub, concurrency, stubNodelay);
         URI endpoint = stub.endpoint();
         HttpSender sender = new HttpSender(endpoint, async, direct);
 

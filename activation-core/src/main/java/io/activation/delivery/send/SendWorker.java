@@ -125,6 +125,29 @@ final class SendWorker {
      * Answers how many were claimed. Throws {@link HaltedException} when the channel halted meanwhile.
      */
     int send(List<Long> ids, boolean leased) throws InterruptedException {
+        Dispatched d = dispatch(ids, leased);
+        long waiting = System.nanoTime();
+        MarkBatcher.await(d.marked());
+        lastReturn.get()[0] = System.nanoTime();
+        if (!leased) {
+            stats.pollBarrier.add(System.nanoTime() - waiting);
+        }
+        return d.claimed();
+    }
+
+    /**
+     * What {@link #dispatch} answers: how many deliveries were claimed, and a stage that completes once every answer
+     * of them is marked (durable), or exceptionally when a mark could not even be tried.
+     */
+    record Dispatched(int claimed, CompletableFuture<Void> marked) {}
+
+    /**
+     * Like {@link #send}, but returns as soon as every answer is in and handed to the mark thread, not when they are
+     * marked: a consumer's next poll is loaded and handed out while the mark thread marks this one, and the poll's
+     * offsets are committed when {@link Dispatched#marked()} completes. Throws as {@link #send} does when the
+     * channel halted or a claim failed (some deliveries never reached the provider: the poll must be read again).
+     */
+    Dispatched dispatch(List<Long> ids, boolean leased) throws InterruptedException {
         checkHalted();
         long entered = System.nanoTime();
         long[] last = lastReturn.get();
@@ -144,7 +167,7 @@ final class SendWorker {
         }
         if (waiting.isEmpty()) {
             last[0] = System.nanoTime();
-            return 0;
+            return new Dispatched(0, CompletableFuture.completedFuture(null));
         }
         long loaded = System.nanoTime();
         long handedOut = 0;
@@ -220,25 +243,20 @@ final class SendWorker {
             }
         }
         long tailEnd = System.nanoTime();
-        // The poll is done only when every answer of it is marked.
-        for (java.util.concurrent.CompletableFuture<Void> m : marked) {
-            MarkBatcher.await(m);
-        }
-        long barrierEnd = System.nanoTime();
-        last[0] = barrierEnd;
+        last[0] = tailEnd;
         if (!leased) {
             handedOut = handedOut == 0 ? tailEnd : handedOut;
             stats.pollHandOut.add(handedOut - loaded);
             stats.pollTail.add(tailEnd - handedOut);
-            stats.pollBarrier.add(barrierEnd - tailEnd);
         }
         checkHalted();
         if (failure != null) {
             // Some deliveries never reached the provider and are still waiting: the caller must not consider them
-            // done (the consumer does not commit the poll and tries it again; the poller's lease runs out).
+            // done (the consumer does not commit the poll and tries it again; the poller's lease runs out). The
+            // answers that did come are marked all the same (handed over above).
             throw failure;
         }
-        return claimed;
+        return new Dispatched(claimed, CompletableFuture.allOf(marked.toArray(new CompletableFuture<?>[0])));
     }
 
     private java.util.concurrent.CompletableFuture<Void> submitMarks(List<Outcome> outcomes) {

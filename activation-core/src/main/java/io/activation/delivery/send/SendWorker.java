@@ -27,14 +27,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends a list of deliveries of one channel: each chunk (up to the sender's {@code maxBatch}) is rendered, waits for
- * the rate limit, is claimed (committed), handed to the sender and its outcome queued; the calling thread marks the
- * outcomes in batches as they come in, and returns when every chunk is marked. Provider calls of a channel run on its
- * pool, at most {@code concurrency} at once across all callers (Kafka consumers and the retry poller).
+ * Sends a list of deliveries of one channel in chunks (up to the sender's {@code maxBatch}). The calling thread (a
+ * consumer, or the retry poller) takes every free permit, waits for the rate limit, and claims the deliveries of the
+ * chunks of that round in one committed statement; each chunk is then rendered and handed to the sender on a
+ * provider-call thread, and its outcome queued back. The calling thread hands the outcomes to the mark thread as they
+ * come in; {@link #dispatch} returns when every chunk has answered (a stage completes when they are marked), {@link
+ * #send} when they are marked. Provider calls of a channel run on its pool, at most {@code concurrency} at once
+ * across all callers.
  *
  * <p>A sender that throws an {@link Error} (the process is in trouble: out of memory, or a test's simulated crash)
  * halts the channel: nothing more is claimed by this runtime (answers already in are marked), and the rows it held
- * stay in {@code sending} until the next start finds them in doubt. Claims go through a {@link ClaimBatcher}.
+ * stay in {@code sending} until the next start finds them in doubt.
  */
 final class SendWorker {
 
@@ -65,6 +68,7 @@ final class SendWorker {
         final long acquired = System.nanoTime();
         long started;
         long claimed;
+        long called;
     }
 
     private final ChannelSender sender;
@@ -74,7 +78,6 @@ final class SendWorker {
     private final ExecutorService pool;
     private final Semaphore permits;
     private final TokenBucket rate;
-    private final ClaimBatcher claims;
     private final MarkBatcher marks;
     private final int concurrency;
     private final CycleStats stats = new CycleStats();
@@ -91,18 +94,11 @@ final class SendWorker {
         this.permits = new Semaphore(concurrency);
         this.concurrency = concurrency;
         this.rate = rate;
-        this.claims = new ClaimBatcher((ids, leased) -> {
-            Map<Long, Integer> claimed = ledger.claim(ids, leased);
-            stats.claimStatements.increment();
-            stats.claimIds.add(ids.size());
-            return claimed;
-        }, channel.name());
         this.marks = new MarkBatcher(this::markNow, channel.name(), markLinger, MARK_BATCH);
     }
 
-    /** Stops the claim and mark threads (the runtime is closed for good). */
+    /** Stops the mark thread (the runtime is closed for good). */
     void close() {
-        claims.close();
         marks.close();
     }
 
@@ -189,11 +185,13 @@ final class SendWorker {
             // the answers of all callers in one transaction after a short linger (group commit): a transaction per
             // message or two was most of the marking CPU (the sender benchmark's profiles).
             boolean submitted = false;
+            List<Chunk> round = new ArrayList<>();
             while (next < chunks.size() && !halted() && permits.tryAcquire()) {
                 outstanding++;
-                submit(chunks.get(next++), leased, done);
+                round.add(chunks.get(next++));
                 submitted = true;
             }
+            submitRound(round, leased, done);
             if (handedOut == 0 && (next == chunks.size() || halted())) {
                 handedOut = System.nanoTime();
             }
@@ -210,7 +208,7 @@ final class SendWorker {
                     if (permits.tryAcquire(20, TimeUnit.MILLISECONDS)) {
                         // (the hand-out phase ends when the last chunk is handed out: checked at the loop's top)
                         outstanding++;
-                        submit(chunks.get(next++), leased, done);
+                        submitRound(List.of(chunks.get(next++)), leased, done);
                     }
                     continue;
                 }
@@ -275,30 +273,93 @@ final class SendWorker {
         long now = System.nanoTime();
         stats.permitHeld.add(now - t.acquired);
         stats.released(now);
-        if (t.claimed != 0) {
-            stats.call.add(now - t.claimed);
+        if (t.called != 0) {
+            stats.call.add(now - t.called);
         }
     }
 
-    private void submit(Chunk chunk, boolean leased, BlockingQueue<Done> done) {
-        Times times = new Times();
-        stats.acquired(times.acquired);
-        stats.chunks.increment();
-        stats.deliveries.add(chunk.deliveries().size());
+    /**
+     * Claims the deliveries of the chunks whose permits this loop round took, in one statement (after the rate limit
+     * let them through), and hands each chunk with its claims to a provider-call thread. A delivery claimed
+     * elsewhere meanwhile (another consumer, the retry poller, a redelivered record) is not in the answer and is
+     * skipped. When the claim fails nothing was claimed: every chunk of the round comes back as a failure (the
+     * poll is not committed and is read again), and its permit is free at once.
+     */
+    private void submitRound(List<Chunk> round, boolean leased, BlockingQueue<Done> done) {
+        if (round.isEmpty()) {
+            return;
+        }
+        List<Times> times = new ArrayList<>(round.size());
+        List<Long> ids = new ArrayList<>();
+        for (Chunk chunk : round) {
+            Times t = new Times();
+            stats.acquired(t.acquired);
+            stats.chunks.increment();
+            stats.deliveries.add(chunk.deliveries().size());
+            times.add(t);
+            chunk.deliveries().forEach(d -> ids.add(d.id()));
+        }
+        Map<Long, Integer> attempts;
+        try {
+            long rateStart = System.nanoTime();
+            try {
+                rate.acquire(ids.size());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the rate limit", e);
+            }
+            long claimStart = System.nanoTime();
+            if (halted()) {
+                // Nothing claimed: the records are not committed (the channel halted) and are read again.
+                attempts = Map.of();
+            } else {
+                attempts = ledger.claim(ids, leased);
+                stats.claimStatements.increment();
+                stats.claimIds.add(ids.size());
+            }
+            long claimed = System.nanoTime();
+            for (Times t : times) {
+                stats.rateWait.add(claimStart - rateStart);
+                stats.claim.add(claimed - claimStart);
+                t.claimed = claimed;
+            }
+        } catch (RuntimeException e) {
+            log.warn("Claiming {} {} deliveries failed; none was sent: {}", ids.size(), channel.name(), e.toString());
+            for (Times t : times) {
+                released(t);
+                permits.release();
+                done.add(new Done(List.of(), null, e));
+            }
+            return;
+        }
+        for (int i = 0; i < round.size(); i++) {
+            Chunk chunk = round.get(i);
+            Map<Long, Integer> mine = new LinkedHashMap<>();
+            for (PendingDelivery d : chunk.deliveries()) {
+                Integer attempt = attempts.get(d.id());
+                if (attempt != null) {
+                    mine.put(d.id(), attempt);
+                }
+            }
+            submit(chunk, mine, times.get(i), done);
+        }
+    }
+
+    private void submit(Chunk chunk, Map<Long, Integer> attempts, Times times, BlockingQueue<Done> done) {
         try {
             pool.execute(() -> {
                 times.started = System.nanoTime();
-                stats.dispatch.add(times.started - times.acquired);
+                stats.dispatch.add(times.started - times.claimed);
                 CompletionStage<List<Outcome>> outcomes;
                 try {
-                    outcomes = run(chunk, leased, times);
+                    outcomes = run(chunk, attempts, times);
                 } catch (Error e) {
                     released(times);
                     halt(e, done);
                     return;
                 } catch (RuntimeException e) {
-                    // Not the provider call (that is caught in run): the claim failed, so nothing was sent; the
-                    // deliveries stay as they are and the record or the poller brings them back.
+                    // Not the provider call (that is caught in run), nor a rendering (an outcome): the deliveries are
+                    // claimed and were not sent; they stay claimed and are in doubt at the next start.
                     log.warn("Sending a chunk of {} failed before the provider call: {}", channel.name(), e.toString());
                     done.add(new Done(List.of(), null, e));
                     released(times);
@@ -354,15 +415,21 @@ final class SendWorker {
      * Render, rate limit, claim, send: the outcomes of the claimed deliveries of the chunk, once the provider answered
      * (at once for a synchronous sender). A sender's {@link Error} is thrown, or completes the stage with it.
      */
-    private CompletionStage<List<Outcome>> run(Chunk chunk, boolean leased, Times times) {
-        if (halted()) {
+    private CompletionStage<List<Outcome>> run(Chunk chunk, Map<Long, Integer> attempts, Times times) {
+        if (attempts.isEmpty()) {
+            // Claimed elsewhere (or changed) meanwhile: nothing of this chunk is ours to send.
             return CompletableFuture.completedFuture(List.of());
         }
+        // Rendered after the claim (a template error is then marked failed, any other rendering error a retry, as
+        // before), so the claims of a loop round are one statement on the consumer's thread.
         Map<Long, PendingDelivery> byId = new LinkedHashMap<>();
         Map<Long, Content> contents = new HashMap<>();
         Map<Long, SendResult> renderFailures = new HashMap<>();
         long renderStart = System.nanoTime();
         for (PendingDelivery d : chunk.deliveries()) {
+            if (!attempts.containsKey(d.id())) {
+                continue;
+            }
             byId.put(d.id(), d);
             try {
                 RenderedMessage rendered = renderer.render(new RenderRequest(d.template(), d.channel(), d.contactId(),
@@ -376,25 +443,8 @@ final class SendWorker {
                 renderFailures.put(d.id(), new SendResult.Retry("rendering failed: " + e, null));
             }
         }
-        int toSend = chunk.deliveries().size() - renderFailures.size();
-        long rendered = System.nanoTime();
-        stats.render.add(rendered - renderStart);
-        if (toSend > 0) {
-            try {
-                rate.acquire(toSend);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return CompletableFuture.completedFuture(List.of());
-            }
-        }
-        if (halted()) {
-            return CompletableFuture.completedFuture(List.of());
-        }
-        long claimStart = System.nanoTime();
-        stats.rateWait.add(claimStart - rendered);
-        Map<Long, Integer> attempts = claims.claim(new ArrayList<>(byId.keySet()), leased);
-        times.claimed = System.nanoTime();
-        stats.claim.add(times.claimed - claimStart);
+        times.called = System.nanoTime();
+        stats.render.add(times.called - renderStart);
         List<Outcome> outcomes = new ArrayList<>(attempts.size());
         List<OutboundMessage> messages = new ArrayList<>();
         List<PendingDelivery> sent = new ArrayList<>();

@@ -63,9 +63,6 @@ final class SendWorker {
         }
     }
 
-    /** Put in a waiting caller's answer queue when a permit is freed: not an answer, only a wake-up. */
-    private static final Done WAKE = new Done(List.of(), null, null, 0);
-
     /** When a chunk's permit was taken and where its time went (see {@link CycleStats}). */
     private static final class Times {
         final long acquired = System.nanoTime();
@@ -82,8 +79,6 @@ final class SendWorker {
     private final Semaphore permits;
     private final TokenBucket rate;
     private final MarkBatcher marks;
-    /** The answer queues of callers waiting for a permit (more chunks than permits): woken when one is freed. */
-    private final java.util.Set<BlockingQueue<Done>> wanting = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final int concurrency;
     private final CycleStats stats = new CycleStats();
     private final ThreadLocal<long[]> lastReturn = ThreadLocal.withInitial(() -> new long[1]);
@@ -217,19 +212,8 @@ final class SendWorker {
                     }
                     continue;
                 }
-                // Our own answers free permits and come to this queue; a permit another caller frees puts a wake-up
-                // in it while we want one (no timed poll between a free permit and its next chunk).
-                Done one;
-                if (more) {
-                    wanting.add(done);
-                    try {
-                        one = permits.availablePermits() > 0 ? WAKE : done.poll(50, TimeUnit.MILLISECONDS);
-                    } finally {
-                        wanting.remove(done);
-                    }
-                } else {
-                    one = done.poll(50, TimeUnit.MILLISECONDS);
-                }
+                // Our own answers free permits and wake us; another caller's may free one too (checked soon).
+                Done one = done.poll(more ? 5 : 50, TimeUnit.MILLISECONDS);
                 if (one == null) {
                     continue;
                 }
@@ -238,9 +222,6 @@ final class SendWorker {
             }
             long drained = System.nanoTime();
             for (Done d : ready) {
-                if (d == WAKE) {
-                    continue;
-                }
                 stats.handBack.add(drained - d.at());
                 outstanding--;
                 if (d.halt() != null) {
@@ -285,14 +266,6 @@ final class SendWorker {
             stats.marked.add(n);
         });
         return m;
-    }
-
-    /** Gives a permit back and wakes the callers waiting for one. */
-    private void releasePermit() {
-        permits.release();
-        for (BlockingQueue<Done> q : wanting) {
-            q.offer(WAKE);
-        }
     }
 
     /** The permit of a chunk is given back: its cycle's time goes to the stats. */
@@ -354,7 +327,7 @@ final class SendWorker {
             log.warn("Claiming {} {} deliveries failed; none was sent: {}", ids.size(), channel.name(), e.toString());
             for (Times t : times) {
                 released(t);
-                releasePermit();
+                permits.release();
                 done.add(new Done(List.of(), null, e));
             }
             return;
@@ -390,7 +363,7 @@ final class SendWorker {
                     log.warn("Sending a chunk of {} failed before the provider call: {}", channel.name(), e.toString());
                     done.add(new Done(List.of(), null, e));
                     released(times);
-                    releasePermit();
+                    permits.release();
                     return;
                 }
                 // A synchronous sender has answered already; an asynchronous one answers on its client's thread, and
@@ -405,17 +378,17 @@ final class SendWorker {
                         done.add(new Done(List.of(), null, cause instanceof RuntimeException r ? r
                                 : new IllegalStateException(cause)));
                         released(times);
-                        releasePermit();
+                        permits.release();
                     } else {
                         done.add(new Done(answered, null, null));
                         released(times);
-                        releasePermit();
+                        permits.release();
                     }
                 });
             });
         } catch (RuntimeException rejected) {
             released(times);
-            releasePermit();
+            permits.release();
             done.add(new Done(List.of(), null, rejected));
         }
     }
@@ -426,7 +399,7 @@ final class SendWorker {
                     + " at the next start)", channel.name(), e);
             done.add(new Done(List.of(), e, null));
         } finally {
-            releasePermit();
+            permits.release();
         }
     }
 

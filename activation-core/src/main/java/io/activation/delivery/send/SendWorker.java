@@ -394,6 +394,9 @@ final class SendWorker {
     }
 
     private void halt(Error e, BlockingQueue<Done> done) {
+        // Set before the permit is given back: the loop that takes the permit next claims nothing more (it checks
+        // before its claim statement, which runs on its own thread, before it has drained this answer).
+        halted = e;
         try {
             log.error("The {} sender failed with an error; the channel halts (deliveries it held are in doubt"
                     + " at the next start)", channel.name(), e);

@@ -33,7 +33,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *       reads it, sleeps through the latency and answers: up to {@code concurrency} sleeping threads, and two thread
  *       hand-offs and a timed park per call, all on the two measured cores.</li>
  * </ul>
- * The CPU time of the stub's own threads (dispatcher, pool or scheduler) is counted, so the benchmark can report what
+ * The stub's sockets have {@code TCP_NODELAY} set ({@code sun.net.httpserver.nodelay}, the JDK server's only switch
+ * for it, read once per JVM when the first server starts): the JDK server writes an answer's headers and body in two
+ * writes, and with Nagle's algorithm on the body waited for the client's delayed ACK of the headers, about 40 ms on
+ * Linux, so a "50 ms" call took 90-96 ms (session 6 measured 96.5 ms against 56.0 ms one call at a time, and 94 ms
+ * per call inside the benchmark). Providers' front ends (nginx {@code tcp_nodelay on}, Go's and Netty's defaults) set
+ * it. {@code -Dbench.stubNodelay=false} keeps the sessions 3-5 stub for comparison.
+ *
+ * <p>The CPU time of the stub's own threads (dispatcher, pool or scheduler) is counted, so the benchmark can report what
  * the stand-in costs per call and leave it out of what the sender costs.
  */
 final class ProviderStub {
@@ -41,14 +48,18 @@ final class ProviderStub {
     private final HttpServer server;
     private final int latencyMillis;
     private final boolean scheduled;
+    private final boolean nodelay;
     private final AtomicLong calls = new AtomicLong();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final ExecutorService pool;
     private final ScheduledExecutorService answers;
 
-    ProviderStub(int latencyMillis, boolean scheduled, int concurrency) throws IOException {
+    ProviderStub(int latencyMillis, boolean scheduled, int concurrency, boolean nodelay) throws IOException {
         this.latencyMillis = latencyMillis;
         this.scheduled = scheduled;
+        this.nodelay = nodelay;
+        // Read by the JDK server's configuration once, when the first server of the JVM is created (this one).
+        System.setProperty("sun.net.httpserver.nodelay", Boolean.toString(nodelay));
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
         if (scheduled) {
             this.pool = null;
@@ -87,10 +98,11 @@ final class ProviderStub {
 
     /** How the stub holds a call, for the report. */
     String describe() {
-        return scheduled
+        return (scheduled
                 ? "JDK HttpServer, request read on its dispatcher thread, answered " + latencyMillis
                         + " ms later by a one-thread scheduler"
-                : "JDK HttpServer, one pool thread per call sleeping " + latencyMillis + " ms";
+                : "JDK HttpServer, one pool thread per call sleeping " + latencyMillis + " ms")
+                + (nodelay ? ", TCP_NODELAY" : ", Nagle's algorithm on (sessions 3-5: about 40 ms more per call)");
     }
 
     /** CPU time (user and system) the stub's threads have used so far, in nanoseconds. */

@@ -53,6 +53,7 @@ public final class SenderBenchmark {
     private static final String TOPIC = "activation.messages.bench";
 
     private final int messages = Integer.getInteger("bench.messages", 30_000);
+    private final List<String> cycleLines = new java.util.ArrayList<>();
     private final int warmupMessages = Integer.getInteger("bench.warmupMessages", 5_000);
     private final int latencyMillis = Integer.getInteger("bench.latencyMillis", 50);
     private final int concurrency = Integer.getInteger("bench.concurrency", 192);
@@ -73,6 +74,8 @@ public final class SenderBenchmark {
      * Whether the harness counts the round's sent rows every 100 ms throughout (sessions 3 and 4,
      * {@code -Dbench.progress=poll}) or only once the stub has answered every call (the default since session 5).
      */
+    /** TCP_NODELAY on the stub's sockets (see ProviderStub); false: the sessions 3-5 stub. */
+    private final boolean stubNodelay = Boolean.parseBoolean(System.getProperty("bench.stubNodelay", "true"));
     private final boolean pollLedger = "poll".equals(System.getProperty("bench.progress", "stub"));
     private final Path output = Path.of(System.getProperty("bench.output", "target/benchmark/sender-results.md"));
     private final List<String> report = new ArrayList<>();
@@ -100,7 +103,7 @@ public final class SenderBenchmark {
         }
         log("Application up after %.1f s", (System.nanoTime() - started) / 1e9);
 
-        ProviderStub stub = new ProviderStub(latencyMillis, scheduledStub, concurrency);
+        ProviderStub stub = new ProviderStub(latencyMillis, scheduledStub, concurrency, stubNodelay);
         URI endpoint = stub.endpoint();
         HttpSender sender = new HttpSender(endpoint, async, direct);
 
@@ -132,6 +135,17 @@ public final class SenderBenchmark {
 
         round(db, bootstrap, runtimes, sender, contact, "warm-up", warmupMessages, postmaster, stub);
         round(db, bootstrap, runtimes, sender, contact, "measured", messages, postmaster, stub);
+        report.add("");
+        report.add("Permit cycle (the runtime's CycleStats, from its build to the last mark; ms per chunk of one"
+                + " delivery unless said): permits busy on average, permit taken to given back, of which taken to"
+                + " thread start, render, rate wait, claim, provider call; then the answer's hand-back to the consumer"
+                + " loop and its wait for the mark (after the permit is free). Per consumer poll: load, hand-out,"
+                + " tail (last chunk out to last answer in), barrier (marks awaited), return to next poll.");
+        report.add("");
+        report.add("| round | permits busy | held | to thread | render | rate | claim | call | hand-back | mark wait |"
+                + " claim statements | polls | load | hand-out | tail | barrier | between polls |");
+        report.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        report.addAll(cycleLines);
         report.add("");
         report.add("Requests the in-process broker handled during each round (its JMX request metrics):");
         report.add("");
@@ -218,6 +232,7 @@ public final class SenderBenchmark {
         MachineStats.Sample b = MachineStats.sample(postmaster);
         long stubCpu = stub.cpuNanos() - stubCpuBefore;
         Map<String, Long> requestsAfter = brokerRequests();
+        Map<String, Double> cycle = runtime.cycleStats();
         runtime.close();
         Duration span;
         Duration middleSpan;
@@ -257,6 +272,13 @@ public final class SenderBenchmark {
         brokerLines.add("- " + name + ": " + requests + String.format("; the harness's progress query: %d polls,"
                 + " %.1f ms each (wall time, PostgreSQL's CPU for it at most that)", progressPolls,
                 progressNanos / 1e6 / Math.max(1, progressPolls)));
+        cycleLines.add(String.format("| %s | %.0f of %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |"
+                + " %.0f, %.1f ids each | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f |", name,
+                cycle.get("permitsBusyAvg"), cycle.get("permits"), cycle.get("permitHeldMs"), cycle.get("dispatchMs"),
+                cycle.get("renderMs"), cycle.get("rateWaitMs"), cycle.get("claimMs"), cycle.get("callMs"),
+                cycle.get("handBackMs"), cycle.get("markWaitMs"), cycle.get("claimStatements"),
+                cycle.get("idsPerClaim"), cycle.get("polls"), cycle.get("pollLoadMs"), cycle.get("pollHandOutMs"),
+                cycle.get("pollTailMs"), cycle.get("pollBarrierMs"), cycle.get("betweenPollsMs")));
         log("Round %s: %d sent in %s (%.0f/s, middle 80 %%: %.0f/s)", name, sent, span, rate, middle);
     }
 

@@ -27,14 +27,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends a list of deliveries of one channel: each chunk (up to the sender's {@code maxBatch}) is rendered, waits for
- * the rate limit, is claimed (committed), handed to the sender and its outcome queued; the calling thread marks the
- * outcomes in batches as they come in, and returns when every chunk is marked. Provider calls of a channel run on its
- * pool, at most {@code concurrency} at once across all callers (Kafka consumers and the retry poller).
+ * Sends a list of deliveries of one channel in chunks (up to the sender's {@code maxBatch}). The calling thread (a
+ * consumer, or the retry poller) takes every free permit, waits for the rate limit, and claims the deliveries of the
+ * chunks of that round in one committed statement; each chunk is then rendered and handed to the sender on a
+ * provider-call thread, and its outcome queued back. The calling thread hands the outcomes to the mark thread as they
+ * come in; {@link #dispatch} returns when every chunk has answered (a stage completes when they are marked), {@link
+ * #send} when they are marked. Provider calls of a channel run on its pool, at most {@code concurrency} at once
+ * across all callers.
  *
  * <p>A sender that throws an {@link Error} (the process is in trouble: out of memory, or a test's simulated crash)
  * halts the channel: nothing more is claimed by this runtime (answers already in are marked), and the rows it held
- * stay in {@code sending} until the next start finds them in doubt. Claims go through a {@link ClaimBatcher}.
+ * stay in {@code sending} until the next start finds them in doubt.
  */
 final class SendWorker {
 
@@ -54,7 +57,19 @@ final class SendWorker {
      * What a chunk's task hands back: outcomes to mark, the error that halted the channel, or the failure that kept
      * it from the provider (the claim's database call).
      */
-    private record Done(List<Outcome> outcomes, Error halt, RuntimeException failure) {}
+    private record Done(List<Outcome> outcomes, Error halt, RuntimeException failure, long at) {
+        Done(List<Outcome> outcomes, Error halt, RuntimeException failure) {
+            this(outcomes, halt, failure, System.nanoTime());
+        }
+    }
+
+    /** When a chunk's permit was taken and where its time went (see {@link CycleStats}). */
+    private static final class Times {
+        final long acquired = System.nanoTime();
+        long started;
+        long claimed;
+        long called;
+    }
 
     private final ChannelSender sender;
     private final MessageRenderer renderer;
@@ -63,8 +78,10 @@ final class SendWorker {
     private final ExecutorService pool;
     private final Semaphore permits;
     private final TokenBucket rate;
-    private final ClaimBatcher claims;
     private final MarkBatcher marks;
+    private final int concurrency;
+    private final CycleStats stats = new CycleStats();
+    private final ThreadLocal<long[]> lastReturn = ThreadLocal.withInitial(() -> new long[1]);
     private volatile Error halted;
 
     SendWorker(ChannelSender sender, MessageRenderer renderer, DeliveryLedger ledger, DeliveryLedger.Channel channel,
@@ -75,19 +92,23 @@ final class SendWorker {
         this.channel = channel;
         this.pool = pool;
         this.permits = new Semaphore(concurrency);
+        this.concurrency = concurrency;
         this.rate = rate;
-        this.claims = new ClaimBatcher(ledger::claim, channel.name());
         this.marks = new MarkBatcher(this::markNow, channel.name(), markLinger, MARK_BATCH);
     }
 
-    /** Stops the claim and mark threads (the runtime is closed for good). */
+    /** Stops the mark thread (the runtime is closed for good). */
     void close() {
-        claims.close();
         marks.close();
     }
 
     boolean halted() {
         return halted != null;
+    }
+
+    /** See {@link CycleStats#snapshot}. */
+    Map<String, Double> cycleStats() {
+        return stats.snapshot(concurrency);
     }
 
     /** Clears a halt (the runtime starts again; the rows it left are swept as in doubt first). */
@@ -100,11 +121,52 @@ final class SendWorker {
      * Answers how many were claimed. Throws {@link HaltedException} when the channel halted meanwhile.
      */
     int send(List<Long> ids, boolean leased) throws InterruptedException {
-        checkHalted();
-        List<PendingDelivery> waiting = ledger.load(channel.name(), ids);
-        if (waiting.isEmpty()) {
-            return 0;
+        Dispatched d = dispatch(ids, leased);
+        long waiting = System.nanoTime();
+        MarkBatcher.await(d.marked());
+        lastReturn.get()[0] = System.nanoTime();
+        if (!leased) {
+            stats.pollBarrier.add(System.nanoTime() - waiting);
         }
+        return d.claimed();
+    }
+
+    /**
+     * What {@link #dispatch} answers: how many deliveries were claimed, and a stage that completes once every answer
+     * of them is marked (durable), or exceptionally when a mark could not even be tried.
+     */
+    record Dispatched(int claimed, CompletableFuture<Void> marked) {}
+
+    /**
+     * Like {@link #send}, but returns as soon as every answer is in and handed to the mark thread, not when they are
+     * marked: a consumer's next poll is loaded and handed out while the mark thread marks this one, and the poll's
+     * offsets are committed when {@link Dispatched#marked()} completes. Throws as {@link #send} does when the
+     * channel halted or a claim failed (some deliveries never reached the provider: the poll must be read again).
+     */
+    Dispatched dispatch(List<Long> ids, boolean leased) throws InterruptedException {
+        checkHalted();
+        long entered = System.nanoTime();
+        long[] last = lastReturn.get();
+        if (!leased) {
+            stats.polls.increment();
+            if (last[0] != 0) {
+                stats.betweenPolls.add(entered - last[0]);
+            }
+        }
+        List<PendingDelivery> waiting;
+        try {
+            waiting = ledger.load(channel.name(), ids);
+        } finally {
+            if (!leased) {
+                stats.pollLoad.add(System.nanoTime() - entered);
+            }
+        }
+        if (waiting.isEmpty()) {
+            last[0] = System.nanoTime();
+            return new Dispatched(0, CompletableFuture.completedFuture(null));
+        }
+        long loaded = System.nanoTime();
+        long handedOut = 0;
         int batch = Math.max(1, sender.maxBatch());
         List<Chunk> chunks = new ArrayList<>();
         for (int i = 0; i < waiting.size(); i += batch) {
@@ -123,10 +185,15 @@ final class SendWorker {
             // the answers of all callers in one transaction after a short linger (group commit): a transaction per
             // message or two was most of the marking CPU (the sender benchmark's profiles).
             boolean submitted = false;
+            List<Chunk> round = new ArrayList<>();
             while (next < chunks.size() && !halted() && permits.tryAcquire()) {
                 outstanding++;
-                submit(chunks.get(next++), leased, done);
+                round.add(chunks.get(next++));
                 submitted = true;
+            }
+            submitRound(round, leased, done);
+            if (handedOut == 0 && (next == chunks.size() || halted())) {
+                handedOut = System.nanoTime();
             }
             ready.clear();
             done.drainTo(ready);
@@ -134,13 +201,14 @@ final class SendWorker {
                 boolean more = next < chunks.size() && !halted();
                 if (outstanding == 0) {
                     if (!more) {
-                        marked.add(marks.submit(toMark));
+                        marked.add(submitMarks(toMark));
                         break;
                     }
                     // Other callers hold every permit: wait for one.
                     if (permits.tryAcquire(20, TimeUnit.MILLISECONDS)) {
+                        // (the hand-out phase ends when the last chunk is handed out: checked at the loop's top)
                         outstanding++;
-                        submit(chunks.get(next++), leased, done);
+                        submitRound(List.of(chunks.get(next++)), leased, done);
                     }
                     continue;
                 }
@@ -152,7 +220,9 @@ final class SendWorker {
                 ready.add(one);
                 done.drainTo(ready);
             }
+            long drained = System.nanoTime();
             for (Done d : ready) {
+                stats.handBack.add(drained - d.at());
                 outstanding--;
                 if (d.halt() != null) {
                     halted = d.halt();
@@ -166,37 +236,133 @@ final class SendWorker {
             if (!toMark.isEmpty()) {
                 // To the mark thread, which lingers for more and marks many in one transaction; this thread goes
                 // on handing out the permits these answers freed.
-                marked.add(marks.submit(new ArrayList<>(toMark)));
+                marked.add(submitMarks(new ArrayList<>(toMark)));
                 toMark.clear();
             }
         }
-        // The poll is done only when every answer of it is marked.
-        for (java.util.concurrent.CompletableFuture<Void> m : marked) {
-            MarkBatcher.await(m);
+        long tailEnd = System.nanoTime();
+        last[0] = tailEnd;
+        if (!leased) {
+            handedOut = handedOut == 0 ? tailEnd : handedOut;
+            stats.pollHandOut.add(handedOut - loaded);
+            stats.pollTail.add(tailEnd - handedOut);
         }
         checkHalted();
         if (failure != null) {
             // Some deliveries never reached the provider and are still waiting: the caller must not consider them
-            // done (the consumer does not commit the poll and tries it again; the poller's lease runs out).
+            // done (the consumer does not commit the poll and tries it again; the poller's lease runs out). The
+            // answers that did come are marked all the same (handed over above).
             throw failure;
         }
-        return claimed;
+        return new Dispatched(claimed, CompletableFuture.allOf(marked.toArray(new CompletableFuture<?>[0])));
     }
 
-    private void submit(Chunk chunk, boolean leased, BlockingQueue<Done> done) {
+    private java.util.concurrent.CompletableFuture<Void> submitMarks(List<Outcome> outcomes) {
+        long submitted = System.nanoTime();
+        int n = outcomes.size();
+        java.util.concurrent.CompletableFuture<Void> m = marks.submit(outcomes);
+        m.whenComplete((ok, e) -> {
+            stats.markWait.add((System.nanoTime() - submitted) * n);
+            stats.marked.add(n);
+        });
+        return m;
+    }
+
+    /** The permit of a chunk is given back: its cycle's time goes to the stats. */
+    private void released(Times t) {
+        long now = System.nanoTime();
+        stats.permitHeld.add(now - t.acquired);
+        stats.released(now);
+        if (t.called != 0) {
+            stats.call.add(now - t.called);
+        }
+    }
+
+    /**
+     * Claims the deliveries of the chunks whose permits this loop round took, in one statement (after the rate limit
+     * let them through), and hands each chunk with its claims to a provider-call thread. A delivery claimed
+     * elsewhere meanwhile (another consumer, the retry poller, a redelivered record) is not in the answer and is
+     * skipped. When the claim fails nothing was claimed: every chunk of the round comes back as a failure (the
+     * poll is not committed and is read again), and its permit is free at once.
+     */
+    private void submitRound(List<Chunk> round, boolean leased, BlockingQueue<Done> done) {
+        if (round.isEmpty()) {
+            return;
+        }
+        List<Times> times = new ArrayList<>(round.size());
+        List<Long> ids = new ArrayList<>();
+        for (Chunk chunk : round) {
+            Times t = new Times();
+            stats.acquired(t.acquired);
+            stats.chunks.increment();
+            stats.deliveries.add(chunk.deliveries().size());
+            times.add(t);
+            chunk.deliveries().forEach(d -> ids.add(d.id()));
+        }
+        Map<Long, Integer> attempts;
+        try {
+            long rateStart = System.nanoTime();
+            try {
+                rate.acquire(ids.size());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the rate limit", e);
+            }
+            long claimStart = System.nanoTime();
+            if (halted()) {
+                // Nothing claimed: the records are not committed (the channel halted) and are read again.
+                attempts = Map.of();
+            } else {
+                attempts = ledger.claim(ids, leased);
+                stats.claimStatements.increment();
+                stats.claimIds.add(ids.size());
+            }
+            long claimed = System.nanoTime();
+            for (Times t : times) {
+                stats.rateWait.add(claimStart - rateStart);
+                stats.claim.add(claimed - claimStart);
+                t.claimed = claimed;
+            }
+        } catch (RuntimeException e) {
+            log.warn("Claiming {} {} deliveries failed; none was sent: {}", ids.size(), channel.name(), e.toString());
+            for (Times t : times) {
+                released(t);
+                permits.release();
+                done.add(new Done(List.of(), null, e));
+            }
+            return;
+        }
+        for (int i = 0; i < round.size(); i++) {
+            Chunk chunk = round.get(i);
+            Map<Long, Integer> mine = new LinkedHashMap<>();
+            for (PendingDelivery d : chunk.deliveries()) {
+                Integer attempt = attempts.get(d.id());
+                if (attempt != null) {
+                    mine.put(d.id(), attempt);
+                }
+            }
+            submit(chunk, mine, times.get(i), done);
+        }
+    }
+
+    private void submit(Chunk chunk, Map<Long, Integer> attempts, Times times, BlockingQueue<Done> done) {
         try {
             pool.execute(() -> {
+                times.started = System.nanoTime();
+                stats.dispatch.add(times.started - times.claimed);
                 CompletionStage<List<Outcome>> outcomes;
                 try {
-                    outcomes = run(chunk, leased);
+                    outcomes = run(chunk, attempts, times);
                 } catch (Error e) {
+                    released(times);
                     halt(e, done);
                     return;
                 } catch (RuntimeException e) {
-                    // Not the provider call (that is caught in run): the claim failed, so nothing was sent; the
-                    // deliveries stay as they are and the record or the poller brings them back.
+                    // Not the provider call (that is caught in run), nor a rendering (an outcome): the deliveries are
+                    // claimed and were not sent; they stay claimed and are in doubt at the next start.
                     log.warn("Sending a chunk of {} failed before the provider call: {}", channel.name(), e.toString());
                     done.add(new Done(List.of(), null, e));
+                    released(times);
                     permits.release();
                     return;
                 }
@@ -205,25 +371,32 @@ final class SendWorker {
                 outcomes.whenComplete((answered, error) -> {
                     Throwable cause = unwrap(error);
                     if (cause instanceof Error e) {
+                        released(times);
                         halt(e, done);
                     } else if (cause != null) {
                         log.warn("Sending a chunk of {} failed: {}", channel.name(), cause.toString());
                         done.add(new Done(List.of(), null, cause instanceof RuntimeException r ? r
                                 : new IllegalStateException(cause)));
+                        released(times);
                         permits.release();
                     } else {
                         done.add(new Done(answered, null, null));
+                        released(times);
                         permits.release();
                     }
                 });
             });
         } catch (RuntimeException rejected) {
+            released(times);
             permits.release();
             done.add(new Done(List.of(), null, rejected));
         }
     }
 
     private void halt(Error e, BlockingQueue<Done> done) {
+        // Set before the permit is given back: the loop that takes the permit next claims nothing more (it checks
+        // before its claim statement, which runs on its own thread, before it has drained this answer).
+        halted = e;
         try {
             log.error("The {} sender failed with an error; the channel halts (deliveries it held are in doubt"
                     + " at the next start)", channel.name(), e);
@@ -245,14 +418,21 @@ final class SendWorker {
      * Render, rate limit, claim, send: the outcomes of the claimed deliveries of the chunk, once the provider answered
      * (at once for a synchronous sender). A sender's {@link Error} is thrown, or completes the stage with it.
      */
-    private CompletionStage<List<Outcome>> run(Chunk chunk, boolean leased) {
-        if (halted()) {
+    private CompletionStage<List<Outcome>> run(Chunk chunk, Map<Long, Integer> attempts, Times times) {
+        if (attempts.isEmpty()) {
+            // Claimed elsewhere (or changed) meanwhile: nothing of this chunk is ours to send.
             return CompletableFuture.completedFuture(List.of());
         }
+        // Rendered after the claim (a template error is then marked failed, any other rendering error a retry, as
+        // before), so the claims of a loop round are one statement on the consumer's thread.
         Map<Long, PendingDelivery> byId = new LinkedHashMap<>();
         Map<Long, Content> contents = new HashMap<>();
         Map<Long, SendResult> renderFailures = new HashMap<>();
+        long renderStart = System.nanoTime();
         for (PendingDelivery d : chunk.deliveries()) {
+            if (!attempts.containsKey(d.id())) {
+                continue;
+            }
             byId.put(d.id(), d);
             try {
                 RenderedMessage rendered = renderer.render(new RenderRequest(d.template(), d.channel(), d.contactId(),
@@ -266,19 +446,8 @@ final class SendWorker {
                 renderFailures.put(d.id(), new SendResult.Retry("rendering failed: " + e, null));
             }
         }
-        int toSend = chunk.deliveries().size() - renderFailures.size();
-        if (toSend > 0) {
-            try {
-                rate.acquire(toSend);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return CompletableFuture.completedFuture(List.of());
-            }
-        }
-        if (halted()) {
-            return CompletableFuture.completedFuture(List.of());
-        }
-        Map<Long, Integer> attempts = claims.claim(new ArrayList<>(byId.keySet()), leased);
+        times.called = System.nanoTime();
+        stats.render.add(times.called - renderStart);
         List<Outcome> outcomes = new ArrayList<>(attempts.size());
         List<OutboundMessage> messages = new ArrayList<>();
         List<PendingDelivery> sent = new ArrayList<>();

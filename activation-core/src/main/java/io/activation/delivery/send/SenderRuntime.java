@@ -23,12 +23,13 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.BatchAcknowledgingMessageListener;
 import org.springframework.kafka.listener.CommonContainerStoppingErrorHandler;
 import org.springframework.kafka.listener.CommonDelegatingErrorHandler;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.support.Acknowledgment;
 import org.springframework.util.backoff.FixedBackOff;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -109,6 +110,14 @@ public final class SenderRuntime implements SmartLifecycle {
         return lastSweep;
     }
 
+    /**
+     * Where the provider-call permits and the consumers spent their time since the runtime was built (milliseconds
+     * per chunk or per poll, the permits' average use): what the sender benchmark reports as the permit cycle.
+     */
+    public Map<String, Double> cycleStats() {
+        return worker.cycleStats();
+    }
+
     /** Whether a sender error halted the channel (it stays stopped until {@link #start} again). */
     public boolean halted() {
         return worker.halted();
@@ -146,9 +155,11 @@ public final class SenderRuntime implements SmartLifecycle {
         // A poll is committed when all its deliveries are marked; under a tight rate limit that can take minutes.
         config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15 * 60_000);
         ContainerProperties properties = new ContainerProperties(topic);
-        properties.setAckMode(ContainerProperties.AckMode.BATCH);
+        // A poll is acknowledged (its offsets committed by the consumer thread at its next turn) once every answer of
+        // it is marked, in poll order per consumer; the consumer does not wait for that before its next poll.
+        properties.setAckMode(ContainerProperties.AckMode.MANUAL);
         properties.setPollTimeout(200);
-        properties.setMessageListener((BatchMessageListener<String, byte[]>) this::onRecords);
+        properties.setMessageListener((BatchAcknowledgingMessageListener<String, byte[]>) this::onRecords);
         ConcurrentMessageListenerContainer<String, byte[]> c = new ConcurrentMessageListenerContainer<>(
                 new DefaultKafkaConsumerFactory<>(config), properties);
         c.setBeanName(consumerGroup);
@@ -223,7 +234,13 @@ public final class SenderRuntime implements SmartLifecycle {
         return due.isEmpty() ? 0 : worker.send(due, true);
     }
 
-    private void onRecords(List<ConsumerRecord<String, byte[]>> records) {
+    /**
+     * Per consumer thread: the stage that completes when every poll it has taken so far is marked and acknowledged
+     * (in order), and the one of the poll before the current one.
+     */
+    private final ThreadLocal<java.util.concurrent.CompletableFuture<Void>> acknowledged = new ThreadLocal<>();
+
+    private void onRecords(List<ConsumerRecord<String, byte[]>> records, Acknowledgment ack) {
         List<Long> ids = new ArrayList<>(records.size());
         for (ConsumerRecord<String, byte[]> record : records) {
             Long id = deliveryIdIn(record.value());
@@ -235,7 +252,29 @@ public final class SenderRuntime implements SmartLifecycle {
             }
         }
         try {
-            worker.send(ids, false);
+            SendWorker.Dispatched dispatched = worker.dispatch(ids, false);
+            // Every record of the poll reached the provider (or needed not): its offsets may be committed once the
+            // answers are marked, and only after the polls before it (a commit covers everything before its
+            // offset). The consumer polls again meanwhile; it waits only for the previous poll's marks, so at most
+            // two polls' answers per consumer are on their way to the ledger.
+            java.util.concurrent.CompletableFuture<Void> before = acknowledged.get();
+            java.util.concurrent.CompletableFuture<Void> mine = (before == null
+                    ? dispatched.marked() : before.thenCombine(dispatched.marked(), (a, b) -> (Void) null))
+                    .whenComplete((done, error) -> {
+                        if (error == null) {
+                            ack.acknowledge();
+                        } else {
+                            // Not acknowledged: the records are read again after a restart or rebalance and find
+                            // their deliveries marked or in doubt. Later polls wait for nothing (see handle).
+                            log.warn("Marks of a {} poll failed; its offsets are not committed: {}",
+                                    sender.channel(), error.toString());
+                        }
+                    })
+                    .handle((done, error) -> null);
+            acknowledged.set(mine);
+            if (before != null) {
+                MarkBatcher.await(before);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sending", e);

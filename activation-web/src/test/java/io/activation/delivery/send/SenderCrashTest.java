@@ -71,6 +71,87 @@ class SenderCrashTest extends SenderTestSupport {
     }
 
     @Test
+    void aPollIsCommittedOnlyOnceItsAnswersAreMarkedWhileTheConsumerGoesOn() throws Exception {
+        String channel = channel();
+        String topic = topic(channel);
+        Sink sink = new Sink(channel);
+        // Two deliveries of one contact: their records share a partition (the key is the contact id).
+        long contact = contact(null);
+        String email = jdbc.queryForObject("select email from contacts where id = ?", String.class, contact);
+        long held = delivery(request(contact, channel), contact, channel, "welcome", email);
+        long after = delivery(request(contact, channel), contact, channel, "welcome", email);
+        java.util.concurrent.CountDownLatch called = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        // Once the first delivery is claimed and at the provider, another transaction takes its row, so its mark
+        // waits (a slow ledger) until the test lets go.
+        sink.answer = m -> {
+            if (m.deliveryId() == held) {
+                called.countDown();
+                try {
+                    locked.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return new SendResult.Accepted("p-" + m.deliveryId());
+        };
+        Thread holder = new Thread(() -> {
+            try {
+                called.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            transactions.executeWithoutResult(tx -> {
+                jdbc.queryForList("select id from deliveries where id = ? for update", held);
+                locked.countDown();
+                try {
+                    release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        });
+        holder.start();
+        SenderRuntime runtime = start(runtime(sink, topic));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                kafkaAdmin.getConfigurationProperties())) {
+            dispatch(topic, held);
+            assertThat(locked.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            dispatch(topic, after);
+            // The consumer goes on: its next poll reaches the provider while the first mark still waits ...
+            await("the next provider call", () -> sink.calls.size(), n -> n == 2);
+            assertThat(status(held)).isEqualTo("sending");
+            // ... and nothing of the partition is committed meanwhile (a commit would cover the unmarked record).
+            long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (System.nanoTime() < until) {
+                assertThat(committed(admin, runtime.consumerGroup())).as("offsets committed before the mark")
+                        .isZero();
+                Thread.sleep(100);
+            }
+            release.countDown();
+            holder.join(30_000);
+            awaitStatus(held, "sent");
+            await("both records committed", () -> committed(admin, runtime.consumerGroup()), n -> n == 2);
+        } finally {
+            release.countDown();
+        }
+        assertThat(sink.calls).hasSize(2);
+    }
+
+    /** The sum of the group's committed offsets over the topic's partitions (records committed). */
+    private static long committed(org.apache.kafka.clients.admin.Admin admin, String group) {
+        try {
+            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30,
+                    java.util.concurrent.TimeUnit.SECONDS).values().stream()
+                    .filter(java.util.Objects::nonNull).mapToLong(o -> o.offset()).sum();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void competingConsumersAndDuplicateRecordsNeverSendOneKeyTwice() throws Exception {
         String channel = channel();
         String topic = topic(channel);
@@ -130,6 +211,56 @@ class SenderCrashTest extends SenderTestSupport {
     void aClaimTheDatabaseRefusesIsTriedAgainNotSkipped() {
         // The database fails the first claim of this delivery (a trigger and a sequence, which no rollback undoes):
         // the poll must not be committed with the delivery still queued.
+        failingClaims();
+        String channel = channel();
+        String topic = topic(channel);
+        long id = queued(channel);
+        String sequence = unique("claim_fail");
+        jdbc.execute("create sequence " + sequence);
+        jdbc.update("insert into test_claim_failures values (?, ?)", row(id).get("message_key"), sequence);
+        Sink sink = new Sink(channel);
+        start(runtime(sink, topic));
+        dispatch(topic, id);
+        awaitStatus(id, "sent");
+        assertThat(jdbc.queryForObject("select last_value from " + sequence, Long.class)).isGreaterThan(1);
+        assertThat(sink.calls).hasSize(1);
+        assertThat(row(id).get("attempts")).isEqualTo(1);
+    }
+
+    @Test
+    void aRoundOfClaimsTheDatabaseRefusesLosesAndDoublesNone() {
+        // The deliveries of a loop round are claimed in one statement: the first claim of one of them fails, so the
+        // whole statement fails and none of the round is claimed; the poll is read again and every delivery is sent
+        // exactly once, with one attempt.
+        failingClaims();
+        String channel = channel();
+        String topic = topic(channel);
+        long contact = contact(null);
+        String email = jdbc.queryForObject("select email from contacts where id = ?", String.class, contact);
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            ids.add(delivery(request(contact, channel), contact, channel, "welcome", email));
+        }
+        String sequence = unique("claim_fail");
+        jdbc.execute("create sequence " + sequence);
+        jdbc.update("insert into test_claim_failures values (?, ?)", row(ids.get(4)).get("message_key"), sequence);
+        // All eight records in one partition before the consumer starts: one poll, one round of eight claims.
+        ids.forEach(id -> dispatch(topic, id));
+        Sink sink = new Sink(channel);
+        SenderRuntime runtime = start(runtime(sink, topic));
+        ids.forEach(id -> awaitStatus(id, "sent"));
+        assertThat(jdbc.queryForObject("select last_value from " + sequence, Long.class)).isGreaterThan(1);
+        for (long id : ids) {
+            assertThat(sink.acceptedTimes((String) row(id).get("message_key"))).isEqualTo(1);
+            assertThat(row(id).get("attempts")).isEqualTo(1);
+        }
+        assertThat(sink.calls).hasSize(ids.size());
+        // The refused statement claimed more than the one delivery: it was a round, not a claim per delivery.
+        assertThat(runtime.cycleStats().get("idsPerClaim")).isGreaterThan(1.0);
+    }
+
+    /** A trigger that fails the first claim of each message key listed in test_claim_failures (by its sequence). */
+    private void failingClaims() {
         jdbc.execute("create table if not exists test_claim_failures (message_key varchar(250) primary key,"
                 + " sequence_name varchar(100) not null)");
         jdbc.execute("""
@@ -145,18 +276,5 @@ class SenderCrashTest extends SenderTestSupport {
         jdbc.execute("drop trigger if exists test_fail_claim on deliveries");
         jdbc.execute("create trigger test_fail_claim before update on deliveries for each row"
                 + " when (new.status = 'sending') execute function test_fail_claim()");
-        String channel = channel();
-        String topic = topic(channel);
-        long id = queued(channel);
-        String sequence = unique("claim_fail");
-        jdbc.execute("create sequence " + sequence);
-        jdbc.update("insert into test_claim_failures values (?, ?)", row(id).get("message_key"), sequence);
-        Sink sink = new Sink(channel);
-        start(runtime(sink, topic));
-        dispatch(topic, id);
-        awaitStatus(id, "sent");
-        assertThat(jdbc.queryForObject("select last_value from " + sequence, Long.class)).isGreaterThan(1);
-        assertThat(sink.calls).hasSize(1);
-        assertThat(row(id).get("attempts")).isEqualTo(1);
     }
 }

@@ -39,9 +39,16 @@ class MessageRequestIndexesTest extends ApiTest {
                 "select id from message_requests where contact_id = any('{1,2,3}'::bigint[]) and decided_at is null"
                         + " and (decide_at <= now() or status = 'pending')"
                         + " order by contact_id, priority desc, id for update skip locked")) {
+            // Either index answers it without a scan: the contact index with "decided_at is null" as an index
+            // condition, or (the first statement, when few requests are put off) the partial due index, whose
+            // predicate implies "decided_at is null". Which one depends on the table's statistics, which the other
+            // tests of the shared context move, so the test pins the property, not the planner's choice.
             String plan = plan(sql);
-            assertThat(plan).as(sql).contains("message_requests_contact_decided_idx")
-                    .contains("decided_at IS NULL").doesNotContain("Seq Scan");
+            assertThat(plan).as(sql).containsAnyOf("message_requests_contact_decided_idx",
+                    "message_requests_decide_idx").doesNotContain("Seq Scan");
+            if (plan.contains("message_requests_contact_decided_idx")) {
+                assertThat(plan).as(sql).contains("decided_at IS NULL");
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.activation.segment;
 
 import io.activation.contact.ContactFields;
 import io.activation.ingest.ChangeEvents;
+import io.activation.platform.BackgroundConsumers;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
 import io.activation.segment.value.Interests;
@@ -52,8 +53,8 @@ class MembershipListener {
     // Batches: an order with its lines is several events of one contact, evaluated once; and one statement per
     // segment serves all the contacts of a batch (an import creates thousands).
     @KafkaListener(id = "activation-segments", topics = "${activation.ingest.events-topic:activation.events}",
-            batch = "true", properties = {"auto.offset.reset=earliest", "fetch.min.bytes=65536",
-                    "fetch.max.wait.ms=100"})
+            batch = "true", properties = {"auto.offset.reset=earliest", BackgroundConsumers.FETCH_MIN_BYTES,
+                    BackgroundConsumers.FETCH_MAX_WAIT_MS})
     void on(List<String> payloads) {
         Map<Long, Set<String>> changedByContact = new LinkedHashMap<>();
         for (String payload : payloads) {

@@ -1,6 +1,7 @@
 package io.activation.tracking;
 
 import io.activation.ingest.ChangeEvents;
+import io.activation.platform.BackgroundConsumers;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
 import java.util.List;
@@ -31,8 +32,8 @@ class AttributionListener {
 
     // Earliest: a new group must not miss orders published while it joined; attributing is idempotent per row.
     @KafkaListener(id = "activation-tracking", topics = "${activation.ingest.events-topic:activation.events}",
-            batch = "true", properties = {"auto.offset.reset=earliest", "fetch.min.bytes=65536",
-                    "fetch.max.wait.ms=100"})
+            batch = "true", properties = {"auto.offset.reset=earliest", BackgroundConsumers.FETCH_MIN_BYTES,
+                    BackgroundConsumers.FETCH_MAX_WAIT_MS})
     void on(List<String> payloads) {
         for (String payload : payloads) {
             // Only created rows can be conversions: every other record is dropped on its type, unparsed.

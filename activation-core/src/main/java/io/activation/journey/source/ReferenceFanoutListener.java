@@ -1,6 +1,7 @@
 package io.activation.journey.source;
 
 import io.activation.ingest.ChangeEvents;
+import io.activation.platform.BackgroundConsumers;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.Role;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -28,7 +29,7 @@ class ReferenceFanoutListener {
 
     @KafkaListener(id = LISTENER_ID, topics = "${activation.ingest.events-topic:activation.events}",
             groupId = "${activation.reference-fanout.group-id:activation-reference-fanout}",
-            properties = {"fetch.min.bytes=65536", "fetch.max.wait.ms=100"})
+            properties = {BackgroundConsumers.FETCH_MIN_BYTES, BackgroundConsumers.FETCH_MAX_WAIT_MS})
     void onEvent(String cloudEvent) {
         // Only created and updated rows can fan out; the type is read before anything is parsed.
         String type = ChangeEvents.typeOf(cloudEvent);

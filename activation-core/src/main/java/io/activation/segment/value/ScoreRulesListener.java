@@ -1,6 +1,7 @@
 package io.activation.segment.value;
 
 import io.activation.ingest.ChangeEvents;
+import io.activation.platform.BackgroundConsumers;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.NotFoundException;
 import io.activation.platform.Role;
@@ -41,7 +42,7 @@ class ScoreRulesListener {
             properties = {"auto.offset.reset=earliest",
                     "key.deserializer=org.apache.kafka.common.serialization.StringDeserializer",
                     "value.deserializer=org.apache.kafka.common.serialization.StringDeserializer",
-                    "fetch.min.bytes=65536", "fetch.max.wait.ms=100"})
+                    BackgroundConsumers.FETCH_MIN_BYTES, BackgroundConsumers.FETCH_MAX_WAIT_MS})
     void onEvent(ConsumerRecord<String, String> record) {
         // Without score definitions, or for a type no rule can match, the record is not even parsed.
         if (scores.definitions().isEmpty() || !TYPES.contains(ChangeEvents.typeOf(record.value()))) {

@@ -161,17 +161,7 @@ final class LiquidSandbox {
         if (source == null || source.isEmpty()) {
             return source;
         }
-        java.util.Queue<Template> idle = parsed.get(source);
-        if (idle == null) {
-            List<FieldError> problems = check(field, source);
-            if (!problems.isEmpty()) {
-                throw new RenderException(field, field + " " + problems.get(0).message());
-            }
-            if (parsed.size() >= MAX_CACHED) {
-                parsed.clear();
-            }
-            idle = parsed.computeIfAbsent(source, s -> new java.util.concurrent.ConcurrentLinkedQueue<>());
-        }
+        java.util.Queue<Template> idle = idle(field, source);
         Template template = idle.poll();
         if (template == null) {
             template = parser.parse(source);

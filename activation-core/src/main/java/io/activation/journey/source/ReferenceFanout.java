@@ -24,10 +24,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -67,7 +70,7 @@ public class ReferenceFanout {
     /** A relation column of a contact-owned table that references a reference table. */
     public record Link(String table, String column) {}
 
-    private record Cached(Set<String> tables, long loadedAt) {}
+    private record Cached(Set<String> tables, long generation, long loadedAt) {}
 
     private final JdbcTemplate jdbc;
     private final TableCatalog catalog;
@@ -78,6 +81,8 @@ public class ReferenceFanout {
     private final ReferenceFanoutProperties properties;
     private final JsonMapper json = JsonMapper.builder().build();
     private volatile Cached watched;
+    /** Moved on by every watch and unwatch, at once and when its transaction completes; see {@link #watchedTables}. */
+    private final AtomicLong watchGeneration = new AtomicLong();
 
     ReferenceFanout(JdbcTemplate jdbc, TableCatalog catalog, Outbox outbox, ChangeEvents events,
             TransactionTemplate transactions, Clock clock, ReferenceFanoutProperties properties) {
@@ -103,14 +108,32 @@ public class ReferenceFanout {
         jdbc.update("""
                 insert into reference_fanout_watches (table_name, watcher, created_at) values (?, ?, ?)
                 on conflict do nothing""", referenceTable, Objects.requireNonNull(watcher, "watcher"), now());
-        watched = null;
+        watchesChanged();
     }
 
     /** Withdraws one watcher's request; the table stays watched while another watcher still asks for it. */
     public void unwatch(String referenceTable, String watcher) {
         jdbc.update("delete from reference_fanout_watches where table_name = ? and watcher = ?", referenceTable,
                 watcher);
-        watched = null;
+        watchesChanged();
+    }
+
+    /**
+     * Forgets the cached watched tables now and again once the caller's transaction (a scenario's activation)
+     * completes: a reload on a listener thread in between reads the watches as they were before the commit, and
+     * must not be used after it (it was kept for five seconds, and in WATCHED mode a price drop right after the
+     * activation was not fanned out).
+     */
+    private void watchesChanged() {
+        watchGeneration.incrementAndGet();
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    watchGeneration.incrementAndGet();
+                }
+            });
+        }
     }
 
     /** Whether a change of a row of this table fans out now (kind, links, mode, exclusions, watches). */
@@ -350,12 +373,17 @@ public class ReferenceFanout {
                 "reference-fanout", data, id);
     }
 
+    /**
+     * The watched tables, cached for five seconds (changes on other nodes are seen within them). A load is stamped with
+     * the generation read before its query and is used only while no watch or unwatch on this node came after it.
+     */
     private Set<String> watchedTables() {
         Cached c = watched;
+        long generation = watchGeneration.get();
         long now = System.nanoTime();
-        if (c == null || now - c.loadedAt() > WATCH_CACHE_NANOS) {
+        if (c == null || c.generation() != generation || now - c.loadedAt() > WATCH_CACHE_NANOS) {
             c = new Cached(Set.copyOf(jdbc.queryForList(
-                    "select distinct table_name from reference_fanout_watches", String.class)), now);
+                    "select distinct table_name from reference_fanout_watches", String.class)), generation, now);
             watched = c;
         }
         return c.tables();

@@ -1,0 +1,85 @@
+package io.activation.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Timestamp;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * V19 left delivery_decisions one index and no key to message_requests: every reader of the trail still gets an
+ * index plan, and a request's trail still goes with its request (a deleted contact) through the trigger that
+ * replaced the key's cascade, while other requests' trails stay.
+ */
+class DeliveryDecisionIndexesTest extends DeliveryTestSupport {
+
+    private String plan(String sql) {
+        return transactions.execute(status -> {
+            jdbc.execute("set local enable_seqscan = off");
+            String plan = String.join("\n", jdbc.queryForList("explain " + sql, String.class));
+            status.setRollbackOnly();
+            return plan;
+        });
+    }
+
+    @Test
+    void everyReaderOfTheTrailUsesTheRequestIndex() {
+        for (String sql : List.of(
+                // DeliveryDecisions.of: the "why" trail.
+                "select * from delivery_decisions where request_id = 1 order by id",
+                // Arbitration.decide: the last deferral of an expired request.
+                "select reason from delivery_decisions where request_id = 1 and outcome = 'deferred'"
+                        + " order by id desc limit 1",
+                // The trigger's delete when requests are deleted.
+                "delete from delivery_decisions d using (select unnest('{1,2}'::bigint[]) as id) g"
+                        + " where d.request_id = g.id")) {
+            assertThat(plan(sql)).as(sql).contains("delivery_decisions_request_idx").doesNotContain("Seq Scan");
+        }
+        assertThat(jdbc.queryForList("select indexname from pg_indexes where tablename = 'delivery_decisions'",
+                String.class)).containsExactly("delivery_decisions_request_idx");
+    }
+
+    @Test
+    void aDeletedContactsTrailGoesWithItsRequestsAndOtherTrailsStay() {
+        String granted = unique("forget");
+        long sent = contact(granted, "{\"email\": \"" + granted + "@example.com\"}");
+        consent(granted, "email", "marketing", "granted");
+        String none = unique("forget-skip");
+        long skipped = contact(none, "{\"email\": \"" + none + "@example.com\"}");
+        String kept = unique("forget-kept");
+        long other = contact(kept, "{\"email\": \"" + kept + "@example.com\"}");
+        long dispatchedId = unpublished(sent);
+        long skippedId = unpublished(skipped);
+        long keptId = unpublished(other);
+        arbitration.arriveAll(List.of(dispatchedId, skippedId, keptId));
+        assertThat(status(dispatchedId)).isEqualTo("dispatched");
+        assertThat(status(skippedId)).isEqualTo("skipped");
+        assertThat(steps(dispatchedId)).startsWith("consent/email/passed", "suppression/email/passed",
+                "address/email/passed", "cap/email/passed", "channel/email/chosen");
+        int keptTrail = decisions(keptId);
+        assertThat(keptTrail).isPositive();
+
+        jdbc.update("delete from contacts where id = any(?)", (Object) new Long[] {sent, skipped});
+
+        assertThat(decisions(dispatchedId)).isZero();
+        assertThat(decisions(skippedId)).isZero();
+        assertThat(decisions(keptId)).isEqualTo(keptTrail);
+    }
+
+    private int decisions(long requestId) {
+        return jdbc.queryForObject("select count(*) from delivery_decisions where request_id = ?", Integer.class,
+                requestId);
+    }
+
+    /** A marketing e-mail request written without its Kafka record. */
+    private long unpublished(long contactId) {
+        return jdbc.queryForObject("""
+                insert into message_requests (dedupe_key, contact_id, scenario_version, step_id, channels, priority,
+                    status, created_at)
+                values (?, ?, 1, 'send', ?::jsonb, 50, 'requested', ?) returning id""", Long.class,
+                "test:" + UUID.randomUUID(), contactId, "[{\"channel\": \"email\", \"template\": \"tpl-email\"}]",
+                Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS)));
+    }
+}

@@ -1,5 +1,6 @@
 package io.activation.delivery;
 
+import io.activation.ingest.ChangeEvents;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -9,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.BatchMessageListener;
 import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -77,57 +77,11 @@ class ArbitrationListener implements BatchMessageListener<String, String> {
      * of this listener's CPU); {@code ArbitrationListenerTest} pins it to the tree reading it replaced.
      */
     static Long requestId(String value) {
-        String type = null;
-        Long id = null;
         try (JsonParser p = JSON.createParser(value)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            for (JsonToken t = p.nextToken(); t == JsonToken.PROPERTY_NAME; t = p.nextToken()) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                if ("type".equals(name)) {
-                    type = v == JsonToken.VALUE_STRING ? p.getString() : null;
-                } else if ("data".equals(name) && v == JsonToken.START_OBJECT) {
-                    id = null;
-                    for (JsonToken d = p.nextToken(); d == JsonToken.PROPERTY_NAME; d = p.nextToken()) {
-                        String field = p.currentName();
-                        JsonToken dv = p.nextToken();
-                        if ("id".equals(field)) {
-                            id = longOf(p, dv);
-                        } else {
-                            p.skipChildren();
-                        }
-                    }
-                } else {
-                    if ("data".equals(name)) {
-                        id = null;
-                    }
-                    p.skipChildren();
-                }
-            }
+            return ChangeEvents.longInData(p, MessageRequests.REQUESTED_EVENT, "id");
         } catch (RuntimeException e) {
             log.warn("Skipping a record of the messages topic that is not JSON");
             return null;
         }
-        return MessageRequests.REQUESTED_EVENT.equals(type) ? id : null;
-    }
-
-    /** What {@code JsonNode.canConvertToLong() ? asLong() : null} answers for the current value. */
-    private static Long longOf(JsonParser p, JsonToken token) {
-        if (token == JsonToken.VALUE_NUMBER_INT) {
-            JsonParser.NumberType type = p.getNumberType();
-            if (type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG) {
-                return p.getLongValue();
-            }
-            java.math.BigInteger big = p.getBigIntegerValue();
-            return big.bitLength() < 64 ? big.longValue() : null;
-        }
-        if (token == JsonToken.VALUE_NUMBER_FLOAT) {
-            double d = p.getDoubleValue();
-            return d >= Long.MIN_VALUE && d <= Long.MAX_VALUE ? (long) d : null;
-        }
-        p.skipChildren();
-        return null;
     }
 }

@@ -212,6 +212,60 @@ public class ChangeEvents {
         }
     }
 
+    /**
+     * {@code data.<field>} of a CloudEvent of type {@code type} as a long, read with a streaming parser that skips
+     * everything else (a JSON tree per record was most of a busy consumer's CPU); null when the record is of another
+     * type, has no such field, or the field is not a number that fits a long (a fraction is truncated, as
+     * {@code JsonNode.asLong} does). The parser is the caller's, positioned before the envelope; what is not JSON
+     * throws {@link JacksonException}, so each caller decides whether that is worth a log line.
+     */
+    public static Long longInData(JsonParser p, String type, String field) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            return null;
+        }
+        String seenType = null;
+        Long value = null;
+        for (JsonToken t = p.nextToken(); t == JsonToken.PROPERTY_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if ("type".equals(name)) {
+                seenType = v == JsonToken.VALUE_STRING ? p.getString() : null;
+            } else if ("data".equals(name) && v == JsonToken.START_OBJECT) {
+                value = null;
+                for (JsonToken d = p.nextToken(); d == JsonToken.PROPERTY_NAME; d = p.nextToken()) {
+                    String name2 = p.currentName();
+                    JsonToken dv = p.nextToken();
+                    if (field.equals(name2)) {
+                        value = longOf(p, dv);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else {
+                if ("data".equals(name)) {
+                    value = null;
+                }
+                p.skipChildren();
+            }
+        }
+        return type.equals(seenType) ? value : null;
+    }
+
+    /** The current value as a long, or null when it is not a number that fits one. */
+    private static Long longOf(JsonParser p, JsonToken token) {
+        if (token == JsonToken.VALUE_NUMBER_INT) {
+            JsonParser.NumberType numberType = p.getNumberType();
+            return numberType == JsonParser.NumberType.INT || numberType == JsonParser.NumberType.LONG
+                    ? p.getLongValue() : null;
+        }
+        if (token == JsonToken.VALUE_NUMBER_FLOAT) {
+            double d = p.getDoubleValue();
+            return d >= Long.MIN_VALUE && d <= Long.MAX_VALUE ? (long) d : null;
+        }
+        p.skipChildren();
+        return null;
+    }
+
     @FunctionalInterface
     private interface DataWriter {
         void write(JsonGenerator g);

@@ -2,6 +2,7 @@ package io.activation.delivery.send;
 
 import io.activation.delivery.ChannelFallback;
 import io.activation.delivery.spi.ChannelSender;
+import io.activation.ingest.ChangeEvents;
 import io.activation.template.MessageRenderer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +33,6 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.support.Acknowledgment;
 import org.springframework.util.backoff.FixedBackOff;
 import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -299,51 +299,10 @@ public final class SenderRuntime implements SmartLifecycle {
             return null;
         }
         try (JsonParser p = JSON.createParser(value)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            String type = null;
-            Long id = null;
-            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-                String name = p.currentName();
-                JsonToken token = p.nextToken();
-                if ("type".equals(name)) {
-                    type = token == JsonToken.VALUE_STRING ? p.getString() : null;
-                } else if ("data".equals(name) && token == JsonToken.START_OBJECT) {
-                    id = null;
-                    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-                        String field = p.currentName();
-                        JsonToken t = p.nextToken();
-                        if ("deliveryId".equals(field)) {
-                            id = longValue(p, t);
-                        } else {
-                            p.skipChildren();
-                        }
-                    }
-                } else {
-                    if ("data".equals(name)) {
-                        id = null;
-                    }
-                    p.skipChildren();
-                }
-            }
-            return SendEvents.DISPATCHED.equals(type) ? id : null;
+            return ChangeEvents.longInData(p, SendEvents.DISPATCHED, "deliveryId");
         } catch (RuntimeException e) {
             return null;
         }
-    }
-
-    private static Long longValue(JsonParser p, JsonToken token) {
-        if (token == JsonToken.VALUE_NUMBER_INT) {
-            JsonParser.NumberType type = p.getNumberType();
-            return type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG ? p.getLongValue() : null;
-        }
-        if (token == JsonToken.VALUE_NUMBER_FLOAT) {
-            double d = p.getDoubleValue();
-            return d >= Long.MIN_VALUE && d <= Long.MAX_VALUE ? (long) d : null;
-        }
-        p.skipChildren();
-        return null;
     }
 
     private void pollLoop() {

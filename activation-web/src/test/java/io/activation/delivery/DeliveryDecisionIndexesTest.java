@@ -2,6 +2,7 @@ package io.activation.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.activation.testing.QueryPlans;
 import java.sql.Timestamp;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -16,12 +17,7 @@ import org.junit.jupiter.api.Test;
 class DeliveryDecisionIndexesTest extends DeliveryTestSupport {
 
     private String plan(String sql) {
-        return transactions.execute(status -> {
-            jdbc.execute("set local enable_seqscan = off");
-            String plan = String.join("\n", jdbc.queryForList("explain " + sql, String.class));
-            status.setRollbackOnly();
-            return plan;
-        });
+        return QueryPlans.withoutSequentialScans(transactions, jdbc, sql);
     }
 
     @Test

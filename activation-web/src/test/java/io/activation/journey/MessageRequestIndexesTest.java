@@ -3,6 +3,7 @@ package io.activation.journey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.activation.testing.ApiTest;
+import io.activation.testing.QueryPlans;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -22,12 +23,7 @@ class MessageRequestIndexesTest extends ApiTest {
     TransactionTemplate transactions;
 
     private String plan(String sql) {
-        return transactions.execute(status -> {
-            jdbc.execute("set local enable_seqscan = off");
-            String plan = String.join("\n", jdbc.queryForList("explain " + sql, String.class));
-            status.setRollbackOnly();
-            return plan;
-        });
+        return QueryPlans.withoutSequentialScans(transactions, jdbc, sql);
     }
 
     @Test

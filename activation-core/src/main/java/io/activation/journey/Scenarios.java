@@ -69,6 +69,7 @@ public class Scenarios {
     @Transactional
     public Scenario create(JsonNode definition) {
         String name = structural(definition);
+        definition = WebhookSecrets.kept(definition, null);
         Instant now = now();
         Long id = jdbc.queryForObject("""
                 insert into scenarios (name, status, latest_version, created_at, updated_at)
@@ -89,6 +90,7 @@ public class Scenarios {
             throw new ConflictException("scenario-archived", "id", "Scenario " + id + " is archived");
         }
         String name = structural(definition);
+        definition = WebhookSecrets.kept(definition, version(id, s.latestVersion()).definition());
         if (s.status() == Scenario.Status.ACTIVE) {
             validOrThrow(definition);
         }

@@ -85,6 +85,9 @@ class WebhookStep implements StepAction {
                             + " (environment: ACTIVATION_WEBHOOKS_SECRETS_" + ref.toUpperCase(java.util.Locale.ROOT)
                             + ")"));
                 }
+            } else if (WebhookSecrets.isPlaceholder(secret)) {
+                errors.add(new FieldError(path + ".secret", "is {\"redacted\": true}, which keeps the step's"
+                        + " secret only when a scenario is updated: send the secret (text) or {\"ref\": \"<name>\"}"));
             } else {
                 errors.add(new FieldError(path + ".secret", "must be the secret (text) or {\"ref\": \"<name>\"}"));
             }

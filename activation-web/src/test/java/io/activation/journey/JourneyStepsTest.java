@@ -89,6 +89,45 @@ class JourneyStepsTest extends EngineTestSupport {
     }
 
     @Test
+    void aLiteralSecretIsNeverShownAndADefinitionSavedBackAsReadKeepsIt() throws Exception {
+        String path = "/" + unique("kept");
+        String definition = """
+                {"name": "Kept secret", "trigger": {"type": "api"},
+                 "steps": [{"id": "crm", "webhook": {"url": "%s", "secret": "%s"}}]}
+                """.formatted(hook(path, 200, 0), SECRET);
+        long scenario = activeScenario(definition);
+
+        String read = get("/api/v1/scenarios/" + scenario).expect(200).body();
+        assertThat(read).doesNotContain(SECRET);
+        JsonNode shown = JSON.readTree(read).get("definition");
+        assertThat(shown.get("steps").get(0).get("webhook").get("secret").toString()).isEqualTo(
+                "{\"redacted\":true}");
+        assertThat(get("/api/v1/scenarios/" + scenario + "/versions").expect(200).body()).doesNotContain(SECRET);
+        assertThat(get("/api/v1/scenarios/" + scenario + "/versions/1").expect(200).body()).doesNotContain(SECRET);
+
+        // Saved back as read (renamed): version 2 still signs with the secret, and the answer does not show it.
+        String renamed = shown.toString().replace("Kept secret", "Kept secret, renamed");
+        assertThat(put("/api/v1/scenarios/" + scenario, renamed).expect(200).body()).doesNotContain(SECRET);
+        String who = unique("kept");
+        put("/api/v1/contacts/" + who, "{}").expect(201);
+        triggerFor(scenario, who);
+        awaitJourney(who, "completed", "crm");
+        LoggedRequest call = calls(path).get(0);
+        String signature = call.getHeader(WebhookCaller.SIGNATURE_HEADER);
+        long t = Long.parseLong(signature.substring(2, signature.indexOf(',')));
+        assertThat(signature).isEqualTo(WebhookCaller.signature(SECRET, t, call.getBody()));
+
+        // The placeholder keeps the secret of the same step only: another step id, or a new scenario, has none.
+        String moved = shown.toString().replace("\"crm\"", "\"crm2\"");
+        assertThat(put("/api/v1/scenarios/" + scenario, moved).expect(422).body())
+                .contains("steps[0].webhook.secret").contains("no step 'crm2' with a literal secret");
+        assertThat(post("/api/v1/scenarios", shown.toString()).expect(422).body())
+                .contains("steps[0].webhook.secret").contains("the scenario is new");
+        assertThat(get("/api/v1/scenarios/" + scenario).expect(200).json().get("latestVersion").intValue())
+                .isEqualTo(2);
+    }
+
+    @Test
     void aSecretReferenceIsReadFromTheSettingsWhenTheStepRuns() {
         // The settings are Spring's environment; system properties are one of its live sources, so a reference
         // can be configured for this test alone without another application context.

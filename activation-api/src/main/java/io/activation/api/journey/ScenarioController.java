@@ -10,6 +10,7 @@ import io.activation.contact.ContactRef;
 import io.activation.journey.Scenario;
 import io.activation.journey.ScenarioVersion;
 import io.activation.journey.Scenarios;
+import io.activation.journey.WebhookSecrets;
 import io.activation.platform.ConditionalOnRole;
 import io.activation.platform.FieldError;
 import io.activation.platform.InvalidInputException;
@@ -257,7 +258,8 @@ class ScenarioController {
         node.put("activeVersion", s.activeVersion());
         node.put("createdAt", s.createdAt().toString());
         node.put("updatedAt", s.updatedAt().toString());
-        node.set("definition", scenarios.version(s.id(), s.latestVersion()).definition());
+        node.set("definition", WebhookSecrets.redacted(scenarios.version(s.id(), s.latestVersion())
+                .definition()));
         return node;
     }
 
@@ -267,7 +269,7 @@ class ScenarioController {
         node.put("version", v.version());
         node.put("createdAt", v.createdAt().toString());
         node.put("activatedAt", v.activatedAt() == null ? null : v.activatedAt().toString());
-        node.set("definition", v.definition());
+        node.set("definition", WebhookSecrets.redacted(v.definition()));
         return node;
     }
 }

@@ -172,9 +172,8 @@ final class EmailPipeline implements EmailBenchmark.Phase {
             // into), so that recompilation happens in the warm-up, not in the measured round.
             Recording r = new Recording(Configuration.getConfiguration(settings));
             r.setName(measured ? "email-pipeline" : "email-pipeline-warm-up");
-            if (!measured) {
-                r.setToDisk(false);
-            }
+            // Both to disk: starting the measured one begins a new chunk, so its dump holds the measured round only
+            // (a warm-up recording held in memory was flushed into the measured one's first chunk).
             r.start();
             if (measured) {
                 jfr = r;

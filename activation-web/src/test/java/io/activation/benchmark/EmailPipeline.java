@@ -53,9 +53,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * reached the sink (all {@code N}, or every delivery not at the sink ended otherwise). The run fails unless the sink
  * holds exactly as many distinct keys of the round as the ledger has sent deliveries, no key twice, and a delivery
  * per request; deliveries that failed are reported with their error and trail, and the sink counts e-mails whose
- * subject was rendered for another contact than the recipient. The measured round runs under a JFR recording (settings {@code -Dbench.jfr}, default "default") written to
- * {@code target/benchmark/email-pipeline.jfr}; the per-stage spans come from the requests' and deliveries'
- * timestamps.
+ * subject was rendered for another contact than the recipient. The measured round runs under a JFR recording (settings {@code -Dbench.jfr}, default "default"; "none" records
+ * nothing) written to {@code target/benchmark/email-pipeline.jfr}; the warm-up round records with the same settings
+ * (not kept), so that the recording's own start costs nothing in the measured round (see {@link EmailBenchmark}).
+ * Each round reports its CPU per e-mail by thread group ({@link ThreadCpu}), PostgreSQL's, and the growth of the
+ * tables it writes; the per-stage spans come from the requests' and deliveries' timestamps.
  */
 final class EmailPipeline implements EmailBenchmark.Phase {
 
@@ -322,7 +324,6 @@ final class EmailPipeline implements EmailBenchmark.Phase {
     private String tables() throws SQLException {
         StringBuilder sb = new StringBuilder();
         try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery("""
-
                 select relname, n_live_tup, n_dead_tup, autovacuum_count, autoanalyze_count from pg_stat_user_tables
                 where relname in ('outbox', 'message_requests', 'deliveries', 'delivery_decisions', 'contacts')
                 order by relname""")) {

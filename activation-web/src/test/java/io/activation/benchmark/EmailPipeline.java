@@ -53,9 +53,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * reached the sink (all {@code N}, or every delivery not at the sink ended otherwise). The run fails unless the sink
  * holds exactly as many distinct keys of the round as the ledger has sent deliveries, no key twice, and a delivery
  * per request; deliveries that failed are reported with their error and trail, and the sink counts e-mails whose
- * subject was rendered for another contact than the recipient. The measured round runs under a JFR recording (settings {@code -Dbench.jfr}, default "default") written to
- * {@code target/benchmark/email-pipeline.jfr}; the per-stage spans come from the requests' and deliveries'
- * timestamps.
+ * subject was rendered for another contact than the recipient. The measured round runs under a JFR recording (settings {@code -Dbench.jfr}, default "default"; "none" records
+ * nothing) written to {@code target/benchmark/email-pipeline.jfr}; the warm-up round records with the same settings
+ * (not kept), so that the recording's own start costs nothing in the measured round (see {@link EmailBenchmark}).
+ * Each round reports its CPU per e-mail by thread group ({@link ThreadCpu}), PostgreSQL's, and the growth of the
+ * tables it writes; the per-stage spans come from the requests' and deliveries' timestamps.
  */
 final class EmailPipeline implements EmailBenchmark.Phase {
 
@@ -67,6 +69,7 @@ final class EmailPipeline implements EmailBenchmark.Phase {
     private final Path jfrFile;
     private final List<String> notes;
     private ConfigurableApplicationContext context;
+    private Recording warmUpRecording;
     private Connection sql;
     private int round;
     private List<Long> contacts;
@@ -161,10 +164,28 @@ final class EmailPipeline implements EmailBenchmark.Phase {
     public long run(SmtpSink sink, int messages, int threads) throws Exception {
         boolean measured = round > 1;
         Recording jfr = null;
-        if (measured) {
-            jfr = new Recording(Configuration.getConfiguration(System.getProperty("bench.jfr", "default")));
-            jfr.setName("email-pipeline");
-            jfr.start();
+        String settings = System.getProperty("bench.jfr", "default");
+        boolean early = Boolean.parseBoolean(System.getProperty("bench.jfrEarly", "true"));
+        if (!settings.equals("none") && (measured || early)) {
+            // The measured round's recording. With bench.jfrEarly (default) the warm-up round records too, with the
+            // same settings, and that recording ends only once the measured one has started: enabling JFR's I/O
+            // events changes branches in the socket and file streams that the JIT compiled without them (the
+            // recording's deoptimisations showed socket writes recompiled, with every caller they were inlined
+            // into), so that recompilation happens in the warm-up, not in the measured round.
+            Recording r = new Recording(Configuration.getConfiguration(settings));
+            r.setName(measured ? "email-pipeline" : "email-pipeline-warm-up");
+            // Both to disk: starting the measured one begins a new chunk, so its dump holds the measured round only
+            // (a warm-up recording held in memory was flushed into the measured one's first chunk).
+            r.start();
+            if (measured) {
+                jfr = r;
+                if (warmUpRecording != null) {
+                    warmUpRecording.close();
+                    warmUpRecording = null;
+                }
+            } else {
+                warmUpRecording = r;
+            }
         }
         MessageRequests requests = context.getBean(MessageRequests.class);
         TransactionTemplate tx = new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
@@ -176,6 +197,9 @@ final class EmailPipeline implements EmailBenchmark.Phase {
         }
         long sinkBefore = sink.messages();
         lastReceived = 0;
+        String tablesBefore = tables();
+        MachineStats.Sample machineBefore = MachineStats.sample(postmasterPid());
+        ThreadCpu.Snapshot threadsBefore = ThreadCpu.snapshot();
         long started = System.nanoTime();
         ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
         AtomicInteger next = new AtomicInteger();
@@ -242,6 +266,19 @@ final class EmailPipeline implements EmailBenchmark.Phase {
             lastArrival = System.nanoTime();
         }
         double seconds = (lastArrival - started) / 1e9;
+        ThreadCpu.Snapshot threadsAfter = ThreadCpu.snapshot();
+        MachineStats.Usage usage = MachineStats.between(machineBefore, MachineStats.sample(postmasterPid()));
+        String cpu = String.format(Locale.ROOT, "pipeline round %d (%s, %d e-mails, %.2f s): machine busy %.0f%%,"
+                + " JVM %.0f%%, PostgreSQL %.0f%% = %.3f ms of PostgreSQL per e-mail; %s", round,
+                measured ? "measured" : "warm-up", messages, usage.seconds(), usage.busy() * 100, usage.jvm() * 100,
+                usage.postgres() * 100, usage.postgres() * usage.seconds() * MachineStats.cores() * 1000 / messages,
+                ThreadCpu.perMessage(threadsBefore, threadsAfter, messages, 14));
+        log("%s", cpu);
+        notes.add(cpu);
+        String grown = "pipeline round " + round + " tables before -> after (live/dead rows, autovacuum/analyze"
+                + " runs): " + tablesBefore + " -> " + tables();
+        log("%s", grown);
+        notes.add(grown);
         if (jfr != null) {
             jfr.stop();
             Files.createDirectories(jfrFile.toAbsolutePath().getParent());
@@ -281,6 +318,22 @@ final class EmailPipeline implements EmailBenchmark.Phase {
             notes.add(stages);
         }
         return keys;
+    }
+
+    /** Rows, dead rows and autovacuum/autoanalyze runs of the tables every e-mail writes. */
+    private String tables() throws SQLException {
+        StringBuilder sb = new StringBuilder();
+        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery("""
+                select relname, n_live_tup, n_dead_tup, autovacuum_count, autoanalyze_count from pg_stat_user_tables
+                where relname in ('outbox', 'message_requests', 'deliveries', 'delivery_decisions', 'contacts')
+                order by relname""")) {
+            while (rs.next()) {
+                sb.append(sb.isEmpty() ? "" : ", ").append(rs.getString(1)).append(' ').append(rs.getLong(2))
+                        .append('/').append(rs.getLong(3)).append(" (").append(rs.getLong(4)).append('/')
+                        .append(rs.getLong(5)).append(')');
+            }
+        }
+        return "[" + sb + "]";
     }
 
     /** When each stage finished, from the requests' and deliveries' timestamps. */
@@ -372,6 +425,9 @@ final class EmailPipeline implements EmailBenchmark.Phase {
     }
 
     void close() {
+        if (warmUpRecording != null) {
+            warmUpRecording.close();
+        }
         if (context != null) {
             context.close();
         }

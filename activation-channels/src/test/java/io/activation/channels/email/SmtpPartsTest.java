@@ -90,4 +90,38 @@ class SmtpPartsTest {
         String boundary = new jakarta.mail.internet.ContentType(alternative.getContentType()).getParameter("boundary");
         return out.toString(StandardCharsets.ISO_8859_1).replace(boundary, "BOUNDARY");
     }
+
+    @Test
+    void theDateHeaderIsWhatSetSentDateWrites() throws Exception {
+        SmtpSender.SentDates dates = new SmtpSender.SentDates();
+        java.time.Instant now = java.time.Instant.now();
+        List<java.time.Instant> instants = List.of(now, now.plusMillis(1), now.plusMillis(999), now.plusSeconds(1),
+                now.minusSeconds(3600), java.time.Instant.EPOCH, java.time.Instant.parse("1969-12-31T23:59:59.500Z"),
+                java.time.Instant.parse("2038-01-19T03:14:08Z"), java.time.Instant.parse("2026-03-29T01:59:59.999Z"),
+                java.time.Instant.parse("2026-03-29T02:00:00Z"), now, now);
+        for (java.time.Instant at : instants) {
+            MimeMessage m = new MimeMessage(SESSION);
+            m.setSentDate(java.util.Date.from(at));
+            assertThat(dates.header(at)).as("%s", at).isEqualTo(m.getHeader("Date")[0]);
+        }
+    }
+
+    @Test
+    void aSubjectIsPutOnOneLineAsReplaceAllDid() {
+        List<String> subjects = List.of("", "Hello Ada", "two\nlines", "crlf\r\nend\r\n", "\r\r\n\n", "lone\rcr",
+                "tab\tstays", "Grüße\nKöln");
+        for (String subject : subjects) {
+            assertThat(SmtpSender.oneLineSubject(subject)).isEqualTo(subject.replaceAll("[\\r\\n]+", " "));
+        }
+        Random random = new Random(7);
+        String alphabet = "ab \r\n\tü";
+        for (int n = 0; n < 2_000; n++) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = random.nextInt(30); i > 0; i--) {
+                sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            String subject = sb.toString();
+            assertThat(SmtpSender.oneLineSubject(subject)).isEqualTo(subject.replaceAll("[\\r\\n]+", " "));
+        }
+    }
 }

@@ -508,6 +508,13 @@ final class DeliveryLedger {
                 JsonToken value = p.nextToken();
                 if (value == JsonToken.VALUE_STRING) {
                     attributes.put(name, p.getString());
+                } else if (value == JsonToken.VALUE_NUMBER_INT) {
+                    // The contact's id on every row: printed as its node would print it (Jackson's node toString
+                    // runs a whole serializer per value: a fifth of the sender consumers' samples).
+                    attributes.put(name, p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                            ? p.getBigIntegerValue().toString() : Long.toString(p.getLongValue()));
+                } else if (value == JsonToken.VALUE_TRUE || value == JsonToken.VALUE_FALSE) {
+                    attributes.put(name, value == JsonToken.VALUE_TRUE ? "true" : "false");
                 } else if (value != JsonToken.VALUE_NULL) {
                     JsonNode node = p.readValueAsTree();
                     attributes.put(name, node.toString());

@@ -39,6 +39,18 @@ class ContactAttributesTest {
         assertThat(streamed).containsExactlyEntriesOf(tree(row));
     }
 
+    @Test
+    void integersOfEveryWidthAsTheTreePrintsThem() {
+        for (String number : java.util.List.of("0", "-0", "7", "-7", "2147483647", "2147483648", "-2147483649",
+                "9223372036854775807", "9223372036854775808", "-9223372036854775809",
+                "123456789012345678901234567890")) {
+            String row = "{\"id\":" + number + ",\"ok\":true,\"no\":false}";
+            Map<String, String> streamed = new LinkedHashMap<>();
+            DeliveryLedger.contactAttributes(row, streamed);
+            assertThat(streamed).as(number).containsExactlyEntriesOf(tree(row));
+        }
+    }
+
     /** What the ledger did before: the whole row as a tree. */
     private static Map<String, String> tree(String json) {
         Map<String, String> attributes = new LinkedHashMap<>();

@@ -477,8 +477,8 @@ public class Arbitration implements ChannelFallback {
     private void decide(MessageRequest r, Instant now, Round round, Facts facts, Writes writes) {
         Instant expiresAt = r.expiresAt();
         if (expiresAt != null && !now.isBefore(expiresAt)) {
-            String last = jdbc.query("select reason from delivery_decisions where request_id = ? and outcome ="
-                    + " 'deferred' order by id desc limit 1", (rs, n) -> rs.getString(1), r.id()).stream()
+            String last = jdbc.query("select reason from delivery_trail where request_id = ? and outcome ="
+                    + " 'deferred' order by id desc, step desc limit 1", (rs, n) -> rs.getString(1), r.id()).stream()
                     .findFirst().map(s -> " (last deferred: " + s + ")").orElse("");
             finish(r, "expired", "expiry", null, "dropped", "expired at " + expiresAt + " before it could be sent"
                     + last, writes);

@@ -151,7 +151,7 @@ class ArbitrationBatchTest extends DeliveryTestSupport {
         for (long id : requestIds) {
             // Arbitration's own stages (the sender runtime adds its own as it sends).
             n += jdbc.queryForObject("""
-                    select count(*) from delivery_decisions where request_id = ?
+                    select count(*) from delivery_trail where request_id = ?
                       and stage in ('consent', 'suppression', 'address', 'cap', 'quiet-hours', 'priority', 'channel',
                         'expiry', 'fallback')""", Integer.class, id);
         }

@@ -175,7 +175,7 @@ public class Arbitration implements ChannelFallback {
         if (due.isEmpty()) {
             return 0;
         }
-        List<MessageRequest> competing = jdbc.query(MessageRequests.SELECT + " " + """
+        List<MessageRequest> competing = jdbc.query(MessageRequests.SELECT_FOR_DECIDING + " " + """
                  where contact_id = any(?) and decided_at is null and (decide_at <= ? or status = ?)
                  order by contact_id, priority desc, id for update skip locked""", MessageRequests::map,
                 due.toArray(Long[]::new), Timestamp.from(now), PENDING);
@@ -223,7 +223,7 @@ public class Arbitration implements ChannelFallback {
             writes.flush();
             return;
         }
-        MessageRequest r = jdbc.query(MessageRequests.SELECT + " where id = ?", MessageRequests::map, d.requestId())
+        MessageRequest r = jdbc.query(MessageRequests.SELECT_FOR_DECIDING + " where id = ?", MessageRequests::map, d.requestId())
                 .get(0);
         int from = 0;
         for (int i = 0; i < r.channels().size(); i++) {
@@ -678,7 +678,7 @@ public class Arbitration implements ChannelFallback {
         }
         lockContacts(contacts);
         Map<Long, MessageRequest> byId = new HashMap<>();
-        jdbc.query(MessageRequests.SELECT + " where id = any(?) order by id for update", MessageRequests::map,
+        jdbc.query(MessageRequests.SELECT_FOR_DECIDING + " where id = any(?) order by id for update", MessageRequests::map,
                 (Object) ids).forEach(r -> byId.put(r.id(), r));
         Map<Long, MessageRequest> ordered = new LinkedHashMap<>();
         for (Long id : requestIds) {

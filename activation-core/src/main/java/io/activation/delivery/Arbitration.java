@@ -4,6 +4,7 @@ import io.activation.consent.Suppressions;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
 import io.activation.platform.CustomPlans;
+import io.activation.platform.JdbcTransactions;
 import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -70,10 +71,13 @@ public class Arbitration implements ChannelFallback {
     private final DeliveryDecisions decisions;
     private final DeliveryEvents events;
     private final Outbox outbox;
+    private final JdbcTransactions transactions;
 
     Arbitration(JdbcTemplate jdbc, Clock clock, DeliveryProperties properties, ChannelDirectory channels,
             ContactAddresses addresses, ConsentPolicy consentPolicy, FrequencyCaps caps, QuietHours quietHours,
-            Deliveries deliveries, DeliveryDecisions decisions, DeliveryEvents events, Outbox outbox) {
+            Deliveries deliveries, DeliveryDecisions decisions, DeliveryEvents events, Outbox outbox,
+            JdbcTransactions transactions) {
+        this.transactions = transactions;
         this.jdbc = jdbc;
         this.clock = clock;
         this.properties = properties;
@@ -93,7 +97,6 @@ public class Arbitration implements ChannelFallback {
      * cap applies to it, held in the arbitration window to compete with the contact's other requests. A request
      * that is no longer {@code requested} (a redelivery) is left alone.
      */
-    @Transactional
     public void arrive(long requestId) {
         arriveAll(List.of(requestId));
     }
@@ -101,10 +104,14 @@ public class Arbitration implements ChannelFallback {
     /**
      * Requests arrived (a Kafka poll), handled as {@link #arrive(long)} handles one, in one transaction and in the
      * list's order: a later request of the same contact sees the caps taken by an earlier one. Should any of them
-     * fail, nothing of the batch is written (the caller then handles them one by one).
+     * fail, nothing of the batch is written (the caller then handles them one by one). Plain JDBC from begin to
+     * commit ({@link JdbcTransactions}: no Hibernate session per batch); joins a transaction under way.
      */
-    @Transactional
     public void arriveAll(List<Long> requestIds) {
+        transactions.run(() -> arriveAllNow(requestIds));
+    }
+
+    private void arriveAllNow(List<Long> requestIds) {
         List<MessageRequest> requests = lockRequests(requestIds).stream()
                 .filter(r -> MessageRequest.REQUESTED.equals(r.status())).toList();
         if (requests.isEmpty()) {
@@ -153,17 +160,20 @@ public class Arbitration implements ChannelFallback {
      * Decides the contact's requests that are due (their window or deferral ended), together with those still in
      * their arbitration window, highest priority first (then oldest first). Answers how many were considered.
      */
-    @Transactional
     public int decideDue(long contactId) {
         return decideDueAll(List.of(contactId));
     }
 
     /**
      * {@link #decideDue(long)} for several contacts in one transaction (a poller's batch); answers how many
-     * requests were considered. Should any of them fail, nothing of the batch is written.
+     * requests were considered. Should any of them fail, nothing of the batch is written. Plain JDBC, as
+     * {@link #arriveAll}.
      */
-    @Transactional
     public int decideDueAll(List<Long> contactIds) {
+        return transactions.execute(() -> decideDueAllNow(contactIds));
+    }
+
+    private int decideDueAllNow(List<Long> contactIds) {
         CustomPlans.forThisTransaction(jdbc);
         lockContacts(contactIds);
         Instant now = now();
@@ -671,12 +681,13 @@ public class Arbitration implements ChannelFallback {
         // The batch's look-ups by ids of growing tables, planned for their actual arrays (see CustomPlans).
         CustomPlans.forThisTransaction(jdbc);
         Long[] ids = requestIds.toArray(Long[]::new);
-        List<Long> contacts = jdbc.queryForList("select distinct contact_id from message_requests where id = any(?)",
-                Long.class, (Object) ids);
-        if (contacts.isEmpty()) {
+        // The requests' contacts found and locked in one statement, in the order lockContacts takes them.
+        Long locked = jdbc.queryForObject("select count(pg_advisory_xact_lock(?, k)) from (select distinct "
+                + lockKey("contact_id") + " as k from message_requests where id = any(?) order by k) s", Long.class,
+                LOCK_SPACE, ids);
+        if (locked == null || locked == 0) {
             return List.of();
         }
-        lockContacts(contacts);
         Map<Long, MessageRequest> byId = new HashMap<>();
         jdbc.query(MessageRequests.SELECT_FOR_DECIDING + " where id = any(?) order by id for update", MessageRequests::map,
                 (Object) ids).forEach(r -> byId.put(r.id(), r));
@@ -698,6 +709,15 @@ public class Arbitration implements ChannelFallback {
     /** Serialises every decision about one contact, across threads and instances, until the transaction ends. */
     private void lockContact(long contactId) {
         lockContacts(List.of(contactId));
+    }
+
+    /**
+     * The SQL for the advisory-lock key of a contact id column: {@code Long.hashCode(id)} (the key
+     * {@link #lockContacts} takes), computed by PostgreSQL, so a statement can find and lock contacts at once.
+     */
+    static String lockKey(String column) {
+        String low = "((" + column + " # (" + column + " >> 32)) & 4294967295)";
+        return "(" + low + " - ((" + low + " >> 31) << 32))::integer";
     }
 
     /**

@@ -5,7 +5,10 @@ import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
 import io.activation.platform.CustomPlans;
 import io.activation.platform.JdbcTransactions;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,7 +67,6 @@ public class Arbitration implements ChannelFallback {
     private final DeliveryProperties properties;
     private final ChannelDirectory channels;
     private final ContactAddresses addresses;
-    private final ConsentPolicy consentPolicy;
     private final FrequencyCaps caps;
     private final QuietHours quietHours;
     private final Deliveries deliveries;
@@ -74,7 +76,7 @@ public class Arbitration implements ChannelFallback {
     private final JdbcTransactions transactions;
 
     Arbitration(JdbcTemplate jdbc, Clock clock, DeliveryProperties properties, ChannelDirectory channels,
-            ContactAddresses addresses, ConsentPolicy consentPolicy, FrequencyCaps caps, QuietHours quietHours,
+            ContactAddresses addresses, FrequencyCaps caps, QuietHours quietHours,
             Deliveries deliveries, DeliveryDecisions decisions, DeliveryEvents events, Outbox outbox,
             JdbcTransactions transactions) {
         this.transactions = transactions;
@@ -83,7 +85,6 @@ public class Arbitration implements ChannelFallback {
         this.properties = properties;
         this.channels = channels;
         this.addresses = addresses;
-        this.consentPolicy = consentPolicy;
         this.caps = caps;
         this.quietHours = quietHours;
         this.deliveries = deliveries;
@@ -119,7 +120,8 @@ public class Arbitration implements ChannelFallback {
         }
         Instant now = now();
         Duration window = properties.arbitrationWindow();
-        List<FrequencyCap> capList = caps.list();
+        Facts facts = facts(requests, now);
+        List<FrequencyCap> capList = facts.caps;
         Writes writes = new Writes(now);
         List<MessageRequest> undecided = new ArrayList<>();
         for (MessageRequest r : requests) {
@@ -135,7 +137,6 @@ public class Arbitration implements ChannelFallback {
                 undecided.add(r);
             }
         }
-        Facts facts = facts(undecided, capList, now);
         for (MessageRequest r : undecided) {
             decide(r, now, new Round(), facts, writes);
         }
@@ -151,7 +152,7 @@ public class Arbitration implements ChannelFallback {
         }
         Instant now = now();
         Writes writes = new Writes(now);
-        decide(found.get(0), now, new Round(), facts(found, caps.list(), now), writes);
+        decide(found.get(0), now, new Round(), facts(found, now), writes);
         writes.flush();
         return true;
     }
@@ -189,7 +190,7 @@ public class Arbitration implements ChannelFallback {
                  where contact_id = any(?) and decided_at is null and (decide_at <= ? or status = ?)
                  order by contact_id, priority desc, id for update skip locked""", MessageRequests::map,
                 due.toArray(Long[]::new), Timestamp.from(now), PENDING);
-        Facts facts = facts(competing, caps.list(), now);
+        Facts facts = facts(competing, now);
         Writes writes = new Writes(now);
         Round round = null;
         long contact = -1;
@@ -241,7 +242,7 @@ public class Arbitration implements ChannelFallback {
                 from = i + 1;
             }
         }
-        Facts facts = facts(List.of(r), caps.list(), now);
+        Facts facts = facts(List.of(r), now);
         Choice choice = choose(r, from, now, new Round(), true, facts, writes);
         if (choice.chosen() != null) {
             dispatch(r, choice, now, facts, writes);
@@ -321,7 +322,12 @@ public class Arbitration implements ChannelFallback {
         }
     }
 
-    private Facts facts(List<MessageRequest> requests, List<FrequencyCap> capList, Instant now) {
+    /**
+     * Reads what the checks need of the requests' contacts. The caps, the quiet hours, the contacts' e-mail, phone
+     * and time zone and their consents come in one round trip (one multi-statement execution, one snapshot under
+     * the contacts' locks); device tokens, postal addresses, suppressions and cap counts, each when needed, after.
+     */
+    private Facts facts(List<MessageRequest> requests, Instant now) {
         Set<Long> contacts = new LinkedHashSet<>();
         Set<String> wanted = new HashSet<>();
         boolean marketing = false;
@@ -330,7 +336,44 @@ public class Arbitration implements ChannelFallback {
             r.channels().forEach(c -> wanted.add(c.channel()));
             marketing |= r.options().purpose() == SendOptions.Purpose.MARKETING;
         }
-        ContactAddresses.Known known = addresses.load(contacts, wanted);
+        List<FrequencyCap> capList = new ArrayList<>();
+        List<QuietHours.Window> quiet = new ArrayList<>();
+        ContactAddresses.Known known = addresses.known();
+        ConsentPolicy.Known consents = new ConsentPolicy.Known();
+        Object[] ids = contacts.toArray();
+        jdbc.execute((Connection connection) -> {
+            try (PreparedStatement ps = connection.prepareStatement(FrequencyCaps.SELECT_ALL + "; " + QuietHours.SELECT
+                    + "; " + ContactAddresses.SELECT + "; " + ConsentPolicy.SELECT)) {
+                ps.setArray(1, connection.createArrayOf("bigint", ids));
+                ps.setArray(2, connection.createArrayOf("bigint", ids));
+                ps.execute();
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        capList.add(FrequencyCaps.map(rs, 0));
+                    }
+                }
+                next(ps);
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        quiet.add(QuietHours.map(rs, 0));
+                    }
+                }
+                next(ps);
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        ContactAddresses.readColumns(known, rs);
+                    }
+                }
+                next(ps);
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        ConsentPolicy.read(consents, rs);
+                    }
+                }
+            }
+            return null;
+        });
+        addresses.loadOthers(known, contacts, wanted);
         List<String> channelList = new ArrayList<>();
         List<String> addressList = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -362,9 +405,14 @@ public class Arbitration implements ChannelFallback {
                 suppressed.put(found.channel() + " " + found.address(), found);
             });
         }
-        return new Facts(capList, marketing ? quietHours.window() : Optional.empty(), known,
-                consentPolicy.load(contacts), suppressed, marketing ? caps.history(contacts, capList, now)
-                        : new HashMap<>());
+        return new Facts(List.copyOf(capList), marketing ? quiet.stream().findFirst() : Optional.empty(), known,
+                consents, suppressed, marketing ? caps.history(contacts, capList, now) : new HashMap<>());
+    }
+
+    private static void next(PreparedStatement ps) throws SQLException {
+        if (!ps.getMoreResults()) {
+            throw new SQLException("a statement of arbitration's facts read returned no result set");
+        }
     }
 
     /** How a status update treats {@code decided_at}. */

@@ -4,6 +4,8 @@ import io.activation.consent.Channel;
 import io.activation.consent.Consent;
 import io.activation.consent.ConsentStatus;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -42,6 +44,10 @@ class ConsentPolicy {
         this.jdbc = jdbc;
     }
 
+    /** What {@link #read} reads: the consents of the contacts {@code any(?)} names. */
+    static final String SELECT = "select contact_id, channel, purpose, status, changed_at, source from contact_consents"
+            + " where contact_id = any(?)";
+
     /** The consents of the contacts, in one query. */
     Known load(Collection<Long> contactIds) {
         Known known = new Known();
@@ -49,20 +55,23 @@ class ConsentPolicy {
             return known;
         }
         jdbc.query(connection -> {
-            PreparedStatement ps = connection.prepareStatement("""
-                    select contact_id, channel, purpose, status, changed_at, source from contact_consents
-                    where contact_id = any(?)""");
+            PreparedStatement ps = connection.prepareStatement(SELECT);
             ps.setArray(1, connection.createArrayOf("bigint", contactIds.toArray()));
             return ps;
         }, rs -> {
-            long contactId = rs.getLong(1);
-            String channel = rs.getString(2);
-            String purpose = rs.getString(3);
-            known.consents.put(Known.key(contactId, channel, purpose), new Consent(contactId, Channel.of(channel,
-                    "channel"), purpose, ConsentStatus.of(rs.getString(4), "status"),
-                    rs.getTimestamp(5).toInstant(), rs.getString(6), null));
+            read(known, rs);
         });
         return known;
+    }
+
+    /** Adds the consent on the result set's current row (a row of {@link #SELECT}). */
+    static void read(Known known, ResultSet rs) throws SQLException {
+        long contactId = rs.getLong(1);
+        String channel = rs.getString(2);
+        String purpose = rs.getString(3);
+        known.consents.put(Known.key(contactId, channel, purpose), new Consent(contactId, Channel.of(channel,
+                "channel"), purpose, ConsentStatus.of(rs.getString(4), "status"), rs.getTimestamp(5).toInstant(),
+                rs.getString(6), null));
     }
 
     static Verdict check(Known consents, long contactId, String channel, SendOptions.Purpose purpose) {

@@ -3,6 +3,8 @@ package io.activation.delivery;
 import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableSchema;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -101,6 +103,9 @@ class ContactAddresses {
         }
     }
 
+    /** What {@link #readColumns} reads: e-mail, phone and time zone of the contacts {@code any(?)} names. */
+    static final String SELECT = "select id, email, phone, time_zone from contacts where id = any(?)";
+
     /**
      * Reads, in one query per kind, what the channels need of the contacts: e-mail, phone and time zone, the
      * device tokens (only when push is among the channels) and the postal address (only for print).
@@ -112,13 +117,32 @@ class ContactAddresses {
         }
         Object[] ids = contactIds.toArray();
         jdbc.query(connection -> {
-            PreparedStatement ps = connection.prepareStatement("select id, email, phone, time_zone from contacts"
-                    + " where id = any(?)");
+            PreparedStatement ps = connection.prepareStatement(SELECT);
             ps.setArray(1, connection.createArrayOf("bigint", ids));
             return ps;
         }, rs -> {
-            known.columns.put(rs.getLong(1), new String[] {rs.getString(2), rs.getString(3), rs.getString(4)});
+            readColumns(known, rs);
         });
+        loadOthers(known, contactIds, wanted);
+        return known;
+    }
+
+    /** An empty set of facts, to fill with {@link #readColumns} and {@link #loadOthers}. */
+    Known known() {
+        return new Known();
+    }
+
+    /** Adds the columns on the result set's current row (a row of {@link #SELECT}). */
+    static void readColumns(Known known, ResultSet rs) throws SQLException {
+        known.columns.put(rs.getLong(1), new String[] {rs.getString(2), rs.getString(3), rs.getString(4)});
+    }
+
+    /** What {@link #load} reads besides {@link #SELECT}: device tokens for push, postal addresses for print. */
+    void loadOthers(Known known, Collection<Long> contactIds, Set<String> wanted) {
+        if (contactIds.isEmpty()) {
+            return;
+        }
+        Object[] ids = contactIds.toArray();
         if (wanted.contains("push") && channels.fixedAddress("push").isEmpty()) {
             jdbc.query(connection -> {
                 PreparedStatement ps = connection.prepareStatement("select contact_id, token from device_tokens"
@@ -132,7 +156,6 @@ class ContactAddresses {
         if (wanted.contains("print") && channels.fixedAddress("print").isEmpty()) {
             postal(known, ids);
         }
-        return known;
     }
 
     private void postal(Known known, Object[] ids) {

@@ -480,8 +480,8 @@ public class Arbitration implements ChannelFallback {
                     entries.add((DeliveryDecisions.Entry) o);
                 }
             }
-            decisions.recordAll(entries);
-            updateStatuses();
+            // The trail and the requests' statuses in one statement (one round trip).
+            decisions.recordAll(entries, statusUpdate());
             List<OutboxMessage> messages = new ArrayList<>(events.size());
             for (Object o : events) {
                 if (o instanceof Deliveries.Pending p) {
@@ -495,9 +495,10 @@ public class Arbitration implements ChannelFallback {
             outbox.append(messages);
         }
 
-        private void updateStatuses() {
+        /** The update of the requests' statuses, or null when there is none. */
+        private DeliveryDecisions.Following statusUpdate() {
             if (statuses.isEmpty()) {
-                return;
+                return null;
             }
             int n = statuses.size();
             Object[] ids = new Object[n];
@@ -512,23 +513,29 @@ public class Arbitration implements ChannelFallback {
                 decideAt[i] = st.decideAt() == null ? null : st.decideAt().toString();
                 i++;
             }
-            jdbc.update(connection -> {
-                PreparedStatement ps = connection.prepareStatement("""
-                        update message_requests m set status = u.status,
-                            decided_at = case u.decided when 'NOW' then ?::timestamptz
-                                when 'FIRST' then coalesce(m.decided_at, ?::timestamptz) else m.decided_at end,
-                            decide_at = u.decide_at
-                        from unnest(?::bigint[], ?::varchar[], ?::varchar[], ?::timestamptz[])
-                            as u(id, status, decided, decide_at)
-                        where m.id = u.id""");
-                ps.setTimestamp(1, Timestamp.from(now));
-                ps.setTimestamp(2, Timestamp.from(now));
-                ps.setArray(3, connection.createArrayOf("bigint", ids));
-                ps.setArray(4, connection.createArrayOf("varchar", status));
-                ps.setArray(5, connection.createArrayOf("varchar", decided));
-                ps.setArray(6, connection.createArrayOf("varchar", decideAt));
-                return ps;
-            });
+            return new DeliveryDecisions.Following() {
+                @Override
+                public String sql() {
+                    return """
+                            update message_requests m set status = u.status,
+                                decided_at = case u.decided when 'NOW' then ?::timestamptz
+                                    when 'FIRST' then coalesce(m.decided_at, ?::timestamptz) else m.decided_at end,
+                                decide_at = u.decide_at
+                            from unnest(?::bigint[], ?::varchar[], ?::varchar[], ?::timestamptz[])
+                                as u(id, status, decided, decide_at)
+                            where m.id = u.id""";
+                }
+
+                @Override
+                public void bind(Connection connection, PreparedStatement ps, int first) throws SQLException {
+                    ps.setTimestamp(first, Timestamp.from(now));
+                    ps.setTimestamp(first + 1, Timestamp.from(now));
+                    ps.setArray(first + 2, connection.createArrayOf("bigint", ids));
+                    ps.setArray(first + 3, connection.createArrayOf("varchar", status));
+                    ps.setArray(first + 4, connection.createArrayOf("varchar", decided));
+                    ps.setArray(first + 5, connection.createArrayOf("varchar", decideAt));
+                }
+            };
         }
     }
 

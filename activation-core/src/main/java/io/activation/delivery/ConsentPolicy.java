@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -37,6 +38,10 @@ class ConsentPolicy {
             return contactId + "/" + channel + "/" + purpose;
         }
     }
+
+    /** The consent channels by code (a channel without one needs no consent). */
+    private static final Map<String, Channel> CHANNELS = Arrays.stream(Channel.values())
+            .collect(Collectors.toUnmodifiableMap(Channel::code, c -> c));
 
     private final JdbcTemplate jdbc;
 
@@ -75,8 +80,7 @@ class ConsentPolicy {
     }
 
     static Verdict check(Known consents, long contactId, String channel, SendOptions.Purpose purpose) {
-        Channel consentChannel = Arrays.stream(Channel.values()).filter(c -> c.code().equals(channel)).findFirst()
-                .orElse(null);
+        Channel consentChannel = CHANNELS.get(channel);
         if (consentChannel == null) {
             return new Verdict(true, channel + " needs no consent");
         }

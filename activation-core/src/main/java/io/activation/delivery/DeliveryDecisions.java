@@ -1,6 +1,8 @@
 package io.activation.delivery;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Arrays;
@@ -46,7 +48,30 @@ public class DeliveryDecisions {
      * a skipped request one instead of two. {@link #of} and the {@code delivery_trail} view expand them again.
      */
     void recordAll(List<Entry> entries) {
+        recordAll(entries, null);
+    }
+
+    /**
+     * A statement sent in the same round trip as the trail's insert, which then becomes a data-modifying
+     * {@code WITH} of it (the two see the same snapshot, so it must not read the trail).
+     */
+    interface Following {
+        String sql();
+
+        /** Sets the statement's parameters, numbered from {@code first}. */
+        void bind(Connection connection, PreparedStatement ps, int first) throws SQLException;
+    }
+
+    /** {@link #recordAll(List)}, then {@code following} (if not null), in one statement. */
+    void recordAll(List<Entry> entries, Following following) {
         if (entries.isEmpty()) {
+            if (following != null) {
+                jdbc.update(connection -> {
+                    PreparedStatement ps = connection.prepareStatement(following.sql());
+                    following.bind(connection, ps, 1);
+                    return ps;
+                });
+            }
             return;
         }
         int n = entries.size();
@@ -89,14 +114,16 @@ public class DeliveryDecisions {
             rows++;
         }
         int count = rows;
+        String insert = """
+                insert into delivery_decisions (request_id, delivery_id, contact_id, stage, channel, outcome,
+                    reason, at, steps)
+                select r, d, c, s, ch, o, re, at, st::jsonb
+                from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::varchar[], ?::varchar[], ?::varchar[],
+                    ?::text[], ?::timestamptz[], ?::text[]) with ordinality as x(r, d, c, s, ch, o, re, at, st, n)
+                order by n""";
         jdbc.update(connection -> {
-            PreparedStatement ps = connection.prepareStatement("""
-                    insert into delivery_decisions (request_id, delivery_id, contact_id, stage, channel, outcome,
-                        reason, at, steps)
-                    select r, d, c, s, ch, o, re, at, st::jsonb
-                    from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::varchar[], ?::varchar[], ?::varchar[],
-                        ?::text[], ?::timestamptz[], ?::text[]) with ordinality as x(r, d, c, s, ch, o, re, at, st, n)
-                    order by n""");
+            PreparedStatement ps = connection.prepareStatement(following == null ? insert
+                    : "with trail as (" + insert + ") " + following.sql());
             ps.setArray(1, connection.createArrayOf("bigint", Arrays.copyOf(requestIds, count)));
             ps.setArray(2, connection.createArrayOf("bigint", Arrays.copyOf(deliveryIds, count)));
             ps.setArray(3, connection.createArrayOf("bigint", Arrays.copyOf(contactIds, count)));
@@ -106,6 +133,9 @@ public class DeliveryDecisions {
             ps.setArray(7, connection.createArrayOf("text", Arrays.copyOf(reasons, count)));
             ps.setArray(8, connection.createArrayOf("varchar", Arrays.copyOf(at, count)));
             ps.setArray(9, connection.createArrayOf("text", Arrays.copyOf(steps, count)));
+            if (following != null) {
+                following.bind(connection, ps, 10);
+            }
             return ps;
         });
     }

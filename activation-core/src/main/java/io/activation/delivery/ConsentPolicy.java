@@ -3,24 +3,19 @@ package io.activation.delivery;
 import io.activation.consent.Channel;
 import io.activation.consent.Consent;
 import io.activation.consent.ConsentStatus;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.stereotype.Component;
 
 /**
  * Whether the contact's consents allow a message on a channel for a purpose: marketing needs a granted
  * {@code marketing} consent; transactional needs none and is refused only when the contact withdrew
  * {@code transactional} for the channel; channels nobody consents to (webhook) need none.
  */
-@Component
 class ConsentPolicy {
 
     /** The answer, with the reason recorded in the trail. */
@@ -43,31 +38,12 @@ class ConsentPolicy {
     private static final Map<String, Channel> CHANNELS = Arrays.stream(Channel.values())
             .collect(Collectors.toUnmodifiableMap(Channel::code, c -> c));
 
-    private final JdbcTemplate jdbc;
-
-    ConsentPolicy(JdbcTemplate jdbc) {
-        this.jdbc = jdbc;
+    private ConsentPolicy() {
     }
 
     /** What {@link #read} reads: the consents of the contacts {@code any(?)} names. */
     static final String SELECT = "select contact_id, channel, purpose, status, changed_at, source from contact_consents"
             + " where contact_id = any(?)";
-
-    /** The consents of the contacts, in one query. */
-    Known load(Collection<Long> contactIds) {
-        Known known = new Known();
-        if (contactIds.isEmpty()) {
-            return known;
-        }
-        jdbc.query(connection -> {
-            PreparedStatement ps = connection.prepareStatement(SELECT);
-            ps.setArray(1, connection.createArrayOf("bigint", contactIds.toArray()));
-            return ps;
-        }, rs -> {
-            read(known, rs);
-        });
-        return known;
-    }
 
     /** Adds the consent on the result set's current row (a row of {@link #SELECT}). */
     static void read(Known known, ResultSet rs) throws SQLException {

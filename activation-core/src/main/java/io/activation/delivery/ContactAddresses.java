@@ -106,27 +106,6 @@ class ContactAddresses {
     /** What {@link #readColumns} reads: e-mail, phone and time zone of the contacts {@code any(?)} names. */
     static final String SELECT = "select id, email, phone, time_zone from contacts where id = any(?)";
 
-    /**
-     * Reads, in one query per kind, what the channels need of the contacts: e-mail, phone and time zone, the
-     * device tokens (only when push is among the channels) and the postal address (only for print).
-     */
-    Known load(Collection<Long> contactIds, Set<String> wanted) {
-        Known known = new Known();
-        if (contactIds.isEmpty()) {
-            return known;
-        }
-        Object[] ids = contactIds.toArray();
-        jdbc.query(connection -> {
-            PreparedStatement ps = connection.prepareStatement(SELECT);
-            ps.setArray(1, connection.createArrayOf("bigint", ids));
-            return ps;
-        }, rs -> {
-            readColumns(known, rs);
-        });
-        loadOthers(known, contactIds, wanted);
-        return known;
-    }
-
     /** An empty set of facts, to fill with {@link #readColumns} and {@link #loadOthers}. */
     Known known() {
         return new Known();

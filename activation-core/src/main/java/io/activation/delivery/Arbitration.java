@@ -4,7 +4,11 @@ import io.activation.consent.Suppressions;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
 import io.activation.platform.CustomPlans;
+import io.activation.platform.JdbcTransactions;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,23 +67,24 @@ public class Arbitration implements ChannelFallback {
     private final DeliveryProperties properties;
     private final ChannelDirectory channels;
     private final ContactAddresses addresses;
-    private final ConsentPolicy consentPolicy;
     private final FrequencyCaps caps;
     private final QuietHours quietHours;
     private final Deliveries deliveries;
     private final DeliveryDecisions decisions;
     private final DeliveryEvents events;
     private final Outbox outbox;
+    private final JdbcTransactions transactions;
 
     Arbitration(JdbcTemplate jdbc, Clock clock, DeliveryProperties properties, ChannelDirectory channels,
-            ContactAddresses addresses, ConsentPolicy consentPolicy, FrequencyCaps caps, QuietHours quietHours,
-            Deliveries deliveries, DeliveryDecisions decisions, DeliveryEvents events, Outbox outbox) {
+            ContactAddresses addresses, FrequencyCaps caps, QuietHours quietHours,
+            Deliveries deliveries, DeliveryDecisions decisions, DeliveryEvents events, Outbox outbox,
+            JdbcTransactions transactions) {
+        this.transactions = transactions;
         this.jdbc = jdbc;
         this.clock = clock;
         this.properties = properties;
         this.channels = channels;
         this.addresses = addresses;
-        this.consentPolicy = consentPolicy;
         this.caps = caps;
         this.quietHours = quietHours;
         this.deliveries = deliveries;
@@ -93,7 +98,6 @@ public class Arbitration implements ChannelFallback {
      * cap applies to it, held in the arbitration window to compete with the contact's other requests. A request
      * that is no longer {@code requested} (a redelivery) is left alone.
      */
-    @Transactional
     public void arrive(long requestId) {
         arriveAll(List.of(requestId));
     }
@@ -101,10 +105,14 @@ public class Arbitration implements ChannelFallback {
     /**
      * Requests arrived (a Kafka poll), handled as {@link #arrive(long)} handles one, in one transaction and in the
      * list's order: a later request of the same contact sees the caps taken by an earlier one. Should any of them
-     * fail, nothing of the batch is written (the caller then handles them one by one).
+     * fail, nothing of the batch is written (the caller then handles them one by one). Plain JDBC from begin to
+     * commit ({@link JdbcTransactions}: no Hibernate session per batch); joins a transaction under way.
      */
-    @Transactional
     public void arriveAll(List<Long> requestIds) {
+        transactions.run(() -> arriveAllNow(requestIds));
+    }
+
+    private void arriveAllNow(List<Long> requestIds) {
         List<MessageRequest> requests = lockRequests(requestIds).stream()
                 .filter(r -> MessageRequest.REQUESTED.equals(r.status())).toList();
         if (requests.isEmpty()) {
@@ -112,7 +120,8 @@ public class Arbitration implements ChannelFallback {
         }
         Instant now = now();
         Duration window = properties.arbitrationWindow();
-        List<FrequencyCap> capList = caps.list();
+        Facts facts = facts(requests, now);
+        List<FrequencyCap> capList = facts.caps;
         Writes writes = new Writes(now);
         List<MessageRequest> undecided = new ArrayList<>();
         for (MessageRequest r : requests) {
@@ -128,7 +137,6 @@ public class Arbitration implements ChannelFallback {
                 undecided.add(r);
             }
         }
-        Facts facts = facts(undecided, capList, now);
         for (MessageRequest r : undecided) {
             decide(r, now, new Round(), facts, writes);
         }
@@ -144,7 +152,7 @@ public class Arbitration implements ChannelFallback {
         }
         Instant now = now();
         Writes writes = new Writes(now);
-        decide(found.get(0), now, new Round(), facts(found, caps.list(), now), writes);
+        decide(found.get(0), now, new Round(), facts(found, now), writes);
         writes.flush();
         return true;
     }
@@ -153,17 +161,20 @@ public class Arbitration implements ChannelFallback {
      * Decides the contact's requests that are due (their window or deferral ended), together with those still in
      * their arbitration window, highest priority first (then oldest first). Answers how many were considered.
      */
-    @Transactional
     public int decideDue(long contactId) {
         return decideDueAll(List.of(contactId));
     }
 
     /**
      * {@link #decideDue(long)} for several contacts in one transaction (a poller's batch); answers how many
-     * requests were considered. Should any of them fail, nothing of the batch is written.
+     * requests were considered. Should any of them fail, nothing of the batch is written. Plain JDBC, as
+     * {@link #arriveAll}.
      */
-    @Transactional
     public int decideDueAll(List<Long> contactIds) {
+        return transactions.execute(() -> decideDueAllNow(contactIds));
+    }
+
+    private int decideDueAllNow(List<Long> contactIds) {
         CustomPlans.forThisTransaction(jdbc);
         lockContacts(contactIds);
         Instant now = now();
@@ -175,11 +186,11 @@ public class Arbitration implements ChannelFallback {
         if (due.isEmpty()) {
             return 0;
         }
-        List<MessageRequest> competing = jdbc.query(MessageRequests.SELECT + " " + """
+        List<MessageRequest> competing = jdbc.query(MessageRequests.SELECT_FOR_DECIDING + " " + """
                  where contact_id = any(?) and decided_at is null and (decide_at <= ? or status = ?)
                  order by contact_id, priority desc, id for update skip locked""", MessageRequests::map,
                 due.toArray(Long[]::new), Timestamp.from(now), PENDING);
-        Facts facts = facts(competing, caps.list(), now);
+        Facts facts = facts(competing, now);
         Writes writes = new Writes(now);
         Round round = null;
         long contact = -1;
@@ -223,7 +234,7 @@ public class Arbitration implements ChannelFallback {
             writes.flush();
             return;
         }
-        MessageRequest r = jdbc.query(MessageRequests.SELECT + " where id = ?", MessageRequests::map, d.requestId())
+        MessageRequest r = jdbc.query(MessageRequests.SELECT_FOR_DECIDING + " where id = ?", MessageRequests::map, d.requestId())
                 .get(0);
         int from = 0;
         for (int i = 0; i < r.channels().size(); i++) {
@@ -231,7 +242,7 @@ public class Arbitration implements ChannelFallback {
                 from = i + 1;
             }
         }
-        Facts facts = facts(List.of(r), caps.list(), now);
+        Facts facts = facts(List.of(r), now);
         Choice choice = choose(r, from, now, new Round(), true, facts, writes);
         if (choice.chosen() != null) {
             dispatch(r, choice, now, facts, writes);
@@ -311,7 +322,12 @@ public class Arbitration implements ChannelFallback {
         }
     }
 
-    private Facts facts(List<MessageRequest> requests, List<FrequencyCap> capList, Instant now) {
+    /**
+     * Reads what the checks need of the requests' contacts. The caps, the quiet hours, the contacts' e-mail, phone
+     * and time zone and their consents come in one round trip (one multi-statement execution, one snapshot under
+     * the contacts' locks); device tokens, postal addresses, suppressions and cap counts, each when needed, after.
+     */
+    private Facts facts(List<MessageRequest> requests, Instant now) {
         Set<Long> contacts = new LinkedHashSet<>();
         Set<String> wanted = new HashSet<>();
         boolean marketing = false;
@@ -320,7 +336,44 @@ public class Arbitration implements ChannelFallback {
             r.channels().forEach(c -> wanted.add(c.channel()));
             marketing |= r.options().purpose() == SendOptions.Purpose.MARKETING;
         }
-        ContactAddresses.Known known = addresses.load(contacts, wanted);
+        List<FrequencyCap> capList = new ArrayList<>();
+        List<QuietHours.Window> quiet = new ArrayList<>();
+        ContactAddresses.Known known = addresses.known();
+        ConsentPolicy.Known consents = new ConsentPolicy.Known();
+        Object[] ids = contacts.toArray();
+        jdbc.execute((Connection connection) -> {
+            try (PreparedStatement ps = connection.prepareStatement(FrequencyCaps.SELECT_ALL + "; " + QuietHours.SELECT
+                    + "; " + ContactAddresses.SELECT + "; " + ConsentPolicy.SELECT)) {
+                ps.setArray(1, connection.createArrayOf("bigint", ids));
+                ps.setArray(2, connection.createArrayOf("bigint", ids));
+                ps.execute();
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        capList.add(FrequencyCaps.map(rs, 0));
+                    }
+                }
+                next(ps);
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        quiet.add(QuietHours.map(rs, 0));
+                    }
+                }
+                next(ps);
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        ContactAddresses.readColumns(known, rs);
+                    }
+                }
+                next(ps);
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        ConsentPolicy.read(consents, rs);
+                    }
+                }
+            }
+            return null;
+        });
+        addresses.loadOthers(known, contacts, wanted);
         List<String> channelList = new ArrayList<>();
         List<String> addressList = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -352,9 +405,14 @@ public class Arbitration implements ChannelFallback {
                 suppressed.put(found.channel() + " " + found.address(), found);
             });
         }
-        return new Facts(capList, marketing ? quietHours.window() : Optional.empty(), known,
-                consentPolicy.load(contacts), suppressed, marketing ? caps.history(contacts, capList, now)
-                        : new HashMap<>());
+        return new Facts(List.copyOf(capList), marketing ? quiet.stream().findFirst() : Optional.empty(), known,
+                consents, suppressed, marketing ? caps.history(contacts, capList, now) : new HashMap<>());
+    }
+
+    private static void next(PreparedStatement ps) throws SQLException {
+        if (!ps.getMoreResults()) {
+            throw new SQLException("a statement of arbitration's facts read returned no result set");
+        }
     }
 
     /** How a status update treats {@code decided_at}. */
@@ -422,8 +480,8 @@ public class Arbitration implements ChannelFallback {
                     entries.add((DeliveryDecisions.Entry) o);
                 }
             }
-            decisions.recordAll(entries);
-            updateStatuses();
+            // The trail and the requests' statuses in one statement (one round trip).
+            decisions.recordAll(entries, statusUpdate());
             List<OutboxMessage> messages = new ArrayList<>(events.size());
             for (Object o : events) {
                 if (o instanceof Deliveries.Pending p) {
@@ -437,9 +495,10 @@ public class Arbitration implements ChannelFallback {
             outbox.append(messages);
         }
 
-        private void updateStatuses() {
+        /** The update of the requests' statuses, or null when there is none. */
+        private DeliveryDecisions.Following statusUpdate() {
             if (statuses.isEmpty()) {
-                return;
+                return null;
             }
             int n = statuses.size();
             Object[] ids = new Object[n];
@@ -454,31 +513,37 @@ public class Arbitration implements ChannelFallback {
                 decideAt[i] = st.decideAt() == null ? null : st.decideAt().toString();
                 i++;
             }
-            jdbc.update(connection -> {
-                PreparedStatement ps = connection.prepareStatement("""
-                        update message_requests m set status = u.status,
-                            decided_at = case u.decided when 'NOW' then ?::timestamptz
-                                when 'FIRST' then coalesce(m.decided_at, ?::timestamptz) else m.decided_at end,
-                            decide_at = u.decide_at
-                        from unnest(?::bigint[], ?::varchar[], ?::varchar[], ?::timestamptz[])
-                            as u(id, status, decided, decide_at)
-                        where m.id = u.id""");
-                ps.setTimestamp(1, Timestamp.from(now));
-                ps.setTimestamp(2, Timestamp.from(now));
-                ps.setArray(3, connection.createArrayOf("bigint", ids));
-                ps.setArray(4, connection.createArrayOf("varchar", status));
-                ps.setArray(5, connection.createArrayOf("varchar", decided));
-                ps.setArray(6, connection.createArrayOf("varchar", decideAt));
-                return ps;
-            });
+            return new DeliveryDecisions.Following() {
+                @Override
+                public String sql() {
+                    return """
+                            update message_requests m set status = u.status,
+                                decided_at = case u.decided when 'NOW' then ?::timestamptz
+                                    when 'FIRST' then coalesce(m.decided_at, ?::timestamptz) else m.decided_at end,
+                                decide_at = u.decide_at
+                            from unnest(?::bigint[], ?::varchar[], ?::varchar[], ?::timestamptz[])
+                                as u(id, status, decided, decide_at)
+                            where m.id = u.id""";
+                }
+
+                @Override
+                public void bind(Connection connection, PreparedStatement ps, int first) throws SQLException {
+                    ps.setTimestamp(first, Timestamp.from(now));
+                    ps.setTimestamp(first + 1, Timestamp.from(now));
+                    ps.setArray(first + 2, connection.createArrayOf("bigint", ids));
+                    ps.setArray(first + 3, connection.createArrayOf("varchar", status));
+                    ps.setArray(first + 4, connection.createArrayOf("varchar", decided));
+                    ps.setArray(first + 5, connection.createArrayOf("varchar", decideAt));
+                }
+            };
         }
     }
 
     private void decide(MessageRequest r, Instant now, Round round, Facts facts, Writes writes) {
         Instant expiresAt = r.expiresAt();
         if (expiresAt != null && !now.isBefore(expiresAt)) {
-            String last = jdbc.query("select reason from delivery_decisions where request_id = ? and outcome ="
-                    + " 'deferred' order by id desc limit 1", (rs, n) -> rs.getString(1), r.id()).stream()
+            String last = jdbc.query("select reason from delivery_trail where request_id = ? and outcome ="
+                    + " 'deferred' order by id desc, step desc limit 1", (rs, n) -> rs.getString(1), r.id()).stream()
                     .findFirst().map(s -> " (last deferred: " + s + ")").orElse("");
             finish(r, "expired", "expiry", null, "dropped", "expired at " + expiresAt + " before it could be sent"
                     + last, writes);
@@ -671,14 +736,15 @@ public class Arbitration implements ChannelFallback {
         // The batch's look-ups by ids of growing tables, planned for their actual arrays (see CustomPlans).
         CustomPlans.forThisTransaction(jdbc);
         Long[] ids = requestIds.toArray(Long[]::new);
-        List<Long> contacts = jdbc.queryForList("select distinct contact_id from message_requests where id = any(?)",
-                Long.class, (Object) ids);
-        if (contacts.isEmpty()) {
+        // The requests' contacts found and locked in one statement, in the order lockContacts takes them.
+        Long locked = jdbc.queryForObject("select count(pg_advisory_xact_lock(?, k)) from (select distinct "
+                + lockKey("contact_id") + " as k from message_requests where id = any(?) order by k) s", Long.class,
+                LOCK_SPACE, ids);
+        if (locked == null || locked == 0) {
             return List.of();
         }
-        lockContacts(contacts);
         Map<Long, MessageRequest> byId = new HashMap<>();
-        jdbc.query(MessageRequests.SELECT + " where id = any(?) order by id for update", MessageRequests::map,
+        jdbc.query(MessageRequests.SELECT_FOR_DECIDING + " where id = any(?) order by id for update", MessageRequests::map,
                 (Object) ids).forEach(r -> byId.put(r.id(), r));
         Map<Long, MessageRequest> ordered = new LinkedHashMap<>();
         for (Long id : requestIds) {
@@ -698,6 +764,15 @@ public class Arbitration implements ChannelFallback {
     /** Serialises every decision about one contact, across threads and instances, until the transaction ends. */
     private void lockContact(long contactId) {
         lockContacts(List.of(contactId));
+    }
+
+    /**
+     * The SQL for the advisory-lock key of a contact id column: {@code Long.hashCode(id)} (the key
+     * {@link #lockContacts} takes), computed by PostgreSQL, so a statement can find and lock contacts at once.
+     */
+    static String lockKey(String column) {
+        String low = "((" + column + " # (" + column + " >> 32)) & 4294967295)";
+        return "(" + low + " - ((" + low + " >> 31) << 32))::integer";
     }
 
     /**

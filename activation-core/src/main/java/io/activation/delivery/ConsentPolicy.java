@@ -3,21 +3,19 @@ package io.activation.delivery;
 import io.activation.consent.Channel;
 import io.activation.consent.Consent;
 import io.activation.consent.ConsentStatus;
-import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.stereotype.Component;
+import java.util.stream.Collectors;
 
 /**
  * Whether the contact's consents allow a message on a channel for a purpose: marketing needs a granted
  * {@code marketing} consent; transactional needs none and is refused only when the contact withdrew
  * {@code transactional} for the channel; channels nobody consents to (webhook) need none.
  */
-@Component
 class ConsentPolicy {
 
     /** The answer, with the reason recorded in the trail. */
@@ -36,38 +34,29 @@ class ConsentPolicy {
         }
     }
 
-    private final JdbcTemplate jdbc;
+    /** The consent channels by code (a channel without one needs no consent). */
+    private static final Map<String, Channel> CHANNELS = Arrays.stream(Channel.values())
+            .collect(Collectors.toUnmodifiableMap(Channel::code, c -> c));
 
-    ConsentPolicy(JdbcTemplate jdbc) {
-        this.jdbc = jdbc;
+    private ConsentPolicy() {
     }
 
-    /** The consents of the contacts, in one query. */
-    Known load(Collection<Long> contactIds) {
-        Known known = new Known();
-        if (contactIds.isEmpty()) {
-            return known;
-        }
-        jdbc.query(connection -> {
-            PreparedStatement ps = connection.prepareStatement("""
-                    select contact_id, channel, purpose, status, changed_at, source from contact_consents
-                    where contact_id = any(?)""");
-            ps.setArray(1, connection.createArrayOf("bigint", contactIds.toArray()));
-            return ps;
-        }, rs -> {
-            long contactId = rs.getLong(1);
-            String channel = rs.getString(2);
-            String purpose = rs.getString(3);
-            known.consents.put(Known.key(contactId, channel, purpose), new Consent(contactId, Channel.of(channel,
-                    "channel"), purpose, ConsentStatus.of(rs.getString(4), "status"),
-                    rs.getTimestamp(5).toInstant(), rs.getString(6), null));
-        });
-        return known;
+    /** What {@link #read} reads: the consents of the contacts {@code any(?)} names. */
+    static final String SELECT = "select contact_id, channel, purpose, status, changed_at, source from contact_consents"
+            + " where contact_id = any(?)";
+
+    /** Adds the consent on the result set's current row (a row of {@link #SELECT}). */
+    static void read(Known known, ResultSet rs) throws SQLException {
+        long contactId = rs.getLong(1);
+        String channel = rs.getString(2);
+        String purpose = rs.getString(3);
+        known.consents.put(Known.key(contactId, channel, purpose), new Consent(contactId, Channel.of(channel,
+                "channel"), purpose, ConsentStatus.of(rs.getString(4), "status"), rs.getTimestamp(5).toInstant(),
+                rs.getString(6), null));
     }
 
     static Verdict check(Known consents, long contactId, String channel, SendOptions.Purpose purpose) {
-        Channel consentChannel = Arrays.stream(Channel.values()).filter(c -> c.code().equals(channel)).findFirst()
-                .orElse(null);
+        Channel consentChannel = CHANNELS.get(channel);
         if (consentChannel == null) {
             return new Verdict(true, channel + " needs no consent");
         }

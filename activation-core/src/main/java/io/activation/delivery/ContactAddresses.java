@@ -3,6 +3,8 @@ package io.activation.delivery;
 import io.activation.datamodel.TableCatalog;
 import io.activation.datamodel.TableSchema;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -101,24 +103,25 @@ class ContactAddresses {
         }
     }
 
-    /**
-     * Reads, in one query per kind, what the channels need of the contacts: e-mail, phone and time zone, the
-     * device tokens (only when push is among the channels) and the postal address (only for print).
-     */
-    Known load(Collection<Long> contactIds, Set<String> wanted) {
-        Known known = new Known();
+    /** What {@link #readColumns} reads: e-mail, phone and time zone of the contacts {@code any(?)} names. */
+    static final String SELECT = "select id, email, phone, time_zone from contacts where id = any(?)";
+
+    /** An empty set of facts, to fill with {@link #readColumns} and {@link #loadOthers}. */
+    Known known() {
+        return new Known();
+    }
+
+    /** Adds the columns on the result set's current row (a row of {@link #SELECT}). */
+    static void readColumns(Known known, ResultSet rs) throws SQLException {
+        known.columns.put(rs.getLong(1), new String[] {rs.getString(2), rs.getString(3), rs.getString(4)});
+    }
+
+    /** What {@link #load} reads besides {@link #SELECT}: device tokens for push, postal addresses for print. */
+    void loadOthers(Known known, Collection<Long> contactIds, Set<String> wanted) {
         if (contactIds.isEmpty()) {
-            return known;
+            return;
         }
         Object[] ids = contactIds.toArray();
-        jdbc.query(connection -> {
-            PreparedStatement ps = connection.prepareStatement("select id, email, phone, time_zone from contacts"
-                    + " where id = any(?)");
-            ps.setArray(1, connection.createArrayOf("bigint", ids));
-            return ps;
-        }, rs -> {
-            known.columns.put(rs.getLong(1), new String[] {rs.getString(2), rs.getString(3), rs.getString(4)});
-        });
         if (wanted.contains("push") && channels.fixedAddress("push").isEmpty()) {
             jdbc.query(connection -> {
                 PreparedStatement ps = connection.prepareStatement("select contact_id, token from device_tokens"
@@ -132,7 +135,6 @@ class ContactAddresses {
         if (wanted.contains("print") && channels.fixedAddress("print").isEmpty()) {
             postal(known, ids);
         }
-        return known;
     }
 
     private void postal(Known known, Object[] ids) {

@@ -103,7 +103,8 @@ public class Deliveries {
             scenarioIds[i] = r.scenarioId();
             confirmBy[i] = r.options().confirmWithin() == null ? null : p.at.plus(r.options().confirmWithin())
                     .toString();
-            at[i] = p.at.toString();
+            // A batch's deliveries share their instant: formatted once, not per row.
+            at[i] = i > 0 && p.at.equals(pending.get(i - 1).at) ? at[i - 1] : p.at.toString();
             byKey.computeIfAbsent(p.key, k -> new ArrayList<>()).add(p);
         }
         jdbc.query(connection -> {

@@ -50,8 +50,11 @@ public class FrequencyCaps {
         this.clock = clock;
     }
 
+    /** What {@link #list} reads, mapped by {@link #map}. */
+    static final String SELECT_ALL = "select * from frequency_caps order by id";
+
     public List<FrequencyCap> list() {
-        return jdbc.query("select * from frequency_caps order by id", FrequencyCaps::map);
+        return jdbc.query(SELECT_ALL, FrequencyCaps::map);
     }
 
     public FrequencyCap get(long id) {
@@ -248,7 +251,7 @@ public class FrequencyCaps {
         return n != null && n.isString() && !n.asString().isBlank() ? n.asString().trim() : null;
     }
 
-    private static FrequencyCap map(ResultSet rs, int n) throws SQLException {
+    static FrequencyCap map(ResultSet rs, int n) throws SQLException {
         return new FrequencyCap(rs.getLong("id"), rs.getString("name"),
                 FrequencyCap.Scope.valueOf(rs.getString("scope").toUpperCase(Locale.ROOT)), rs.getString("channel"),
                 (Long) rs.getObject("scenario_id"), rs.getInt("max_messages"),

@@ -37,6 +37,14 @@ public class MessageRequests {
     /** Every column, with the confirmation interval in seconds. */
     static final String SELECT = "select *, extract(epoch from confirm_within)::bigint as confirm_seconds"
             + " from message_requests";
+    /**
+     * What arbitration reads of a request: every column {@link #map} needs except {@code context} (the trigger data
+     * only templates use, read as null here), so deciding neither fetches nor parses it.
+     */
+    static final String SELECT_FOR_DECIDING = "select id, dedupe_key, contact_id, scenario_id, scenario_version,"
+            + " instance_id, step_id, channels, priority, status, created_at, purpose, quiet_hours, expires_at,"
+            + " null::text as context, extract(epoch from confirm_within)::bigint as confirm_seconds"
+            + " from message_requests";
 
     private final JdbcTemplate jdbc;
     private final Outbox outbox;

@@ -2,6 +2,8 @@ package io.activation.delivery;
 
 import io.activation.platform.FieldError;
 import io.activation.platform.InvalidInputException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Time;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -60,9 +62,15 @@ public class QuietHours {
         this.properties = properties;
     }
 
+    /** What {@link #window} reads, mapped by {@link #map}. */
+    static final String SELECT = "select start_time, end_time from quiet_hours where id = 1";
+
     public Optional<Window> window() {
-        return jdbc.query("select start_time, end_time from quiet_hours where id = 1", (rs, n) -> new Window(
-                rs.getTime(1).toLocalTime(), rs.getTime(2).toLocalTime())).stream().findFirst();
+        return jdbc.query(SELECT, QuietHours::map).stream().findFirst();
+    }
+
+    static Window map(ResultSet rs, int n) throws SQLException {
+        return new Window(rs.getTime(1).toLocalTime(), rs.getTime(2).toLocalTime());
     }
 
     /** Sets the window from {@code {"start": "21:00", "end": "08:00"}}. */

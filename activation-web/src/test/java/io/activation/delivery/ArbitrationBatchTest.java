@@ -146,12 +146,23 @@ class ArbitrationBatchTest extends DeliveryTestSupport {
         assertThat(requests.stream().map(this::status).toList()).filteredOn("dropped"::equals).hasSize(8);
     }
 
+    @Test
+    void theContactLockKeyComputedInSqlIsTheOneJavaTakes() {
+        // lockRequests finds and locks contacts in SQL; lockContact(s) computes the key in Java: both must agree, or
+        // a Kafka batch and a fallback or poller round of the same contact would not wait for each other.
+        for (long id : new long[] {0, 1, 42, Integer.MAX_VALUE, 1L + Integer.MAX_VALUE, 0xFFFF_FFFFL, 1L << 32,
+                (1L << 32) + 7, 123_456_789_012L, Long.MAX_VALUE, -1, Long.MIN_VALUE}) {
+            assertThat(jdbc.queryForObject("select " + Arbitration.lockKey("x") + " from (select ?::bigint as x) t",
+                    Integer.class, id)).as("key of %d", id).isEqualTo(Long.hashCode(id));
+        }
+    }
+
     private int countDecisions(long... requestIds) {
         int n = 0;
         for (long id : requestIds) {
             // Arbitration's own stages (the sender runtime adds its own as it sends).
             n += jdbc.queryForObject("""
-                    select count(*) from delivery_decisions where request_id = ?
+                    select count(*) from delivery_trail where request_id = ?
                       and stage in ('consent', 'suppression', 'address', 'cap', 'quiet-hours', 'priority', 'channel',
                         'expiry', 'fallback')""", Integer.class, id);
         }

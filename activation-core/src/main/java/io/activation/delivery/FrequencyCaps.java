@@ -115,8 +115,9 @@ public class FrequencyCaps {
 
     /**
      * The marketing deliveries of the contacts that the longest of the caps can still count at {@code now}, oldest
-     * first, per contact (none are read when there are no caps). Read under the contacts' locks, so the counts are
-     * exact while the caller decides.
+     * first, per contact (none are read when there are no caps). A delivery that ended without reaching the contact
+     * (failed, bounced, dead) is not counted: it took no one's attention; one queued, being sent or in doubt is.
+     * Read under the contacts' locks, so the counts are exact while the caller decides.
      */
     Map<Long, List<Sent>> history(Collection<Long> contactIds, List<FrequencyCap> caps, Instant now) {
         Map<Long, List<Sent>> history = new HashMap<>();
@@ -127,7 +128,8 @@ public class FrequencyCaps {
         jdbc.query(connection -> {
             PreparedStatement ps = connection.prepareStatement("""
                     select contact_id, request_id, channel, scenario_id, created_at from deliveries
-                    where contact_id = any(?) and purpose = 'marketing' and created_at > ? order by created_at, id""");
+                    where contact_id = any(?) and purpose = 'marketing' and created_at > ?
+                      and status not in ('failed', 'bounced', 'dead') order by created_at, id""");
             ps.setArray(1, connection.createArrayOf("bigint", contactIds.toArray()));
             ps.setTimestamp(2, Timestamp.from(now.minus(longest)));
             return ps;

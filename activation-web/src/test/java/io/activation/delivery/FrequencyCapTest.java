@@ -59,6 +59,29 @@ class FrequencyCapTest extends DeliveryTestSupport {
     }
 
     @Test
+    void aDeliveryThatFailedDoesNotCountButOneInDoubtDoes() {
+        long scenario = scenario();
+        cap("""
+                {"name": "%s", "scope": "scenario", "scenarioId": %d, "max": 1, "window": "P1D"}
+                """.formatted(unique("cap"), scenario));
+        String who = unique("failedcap");
+        long contact = contact(who, "{\"email\": \"" + who + "@example.com\"}");
+        consent(who, "email", "marketing", "granted");
+
+        for (String ended : List.of("failed", "bounced", "dead")) {
+            long request = request(contact, scenario, List.of("email"), 50, marketing());
+            decided(request, "dispatched");
+            jdbc.update("update deliveries set status = ? where request_id = ?", ended, request);
+        }
+        long inDoubt = request(contact, scenario, List.of("email"), 50, marketing());
+        decided(inDoubt, "dispatched");
+        jdbc.update("update deliveries set status = 'in_doubt' where request_id = ?", inDoubt);
+        long blocked = request(contact, scenario, List.of("email"), 50, marketing());
+        decided(blocked, "dropped");
+        assertThat(reasons(blocked).get(reasons(blocked).size() - 1)).contains("reached: 1 within the window");
+    }
+
+    @Test
     void aChannelCapMovesTheMessageToTheNextChannelAndAGlobalCapBlocksEveryChannel() {
         String who = unique("channelcap");
         long contact = contact(who, "{\"email\": \"" + who + "@example.com\", \"phone\": \"+32470123456\"}");

@@ -15,6 +15,9 @@ drop index message_requests_contact_decided_idx;
 drop index message_requests_decide_idx;
 create index message_requests_decide_idx on message_requests (decide_at) where decide_at is not null;
 
--- Room on each page for a request's decided version next to the one the journey inserted, so the update stays
--- on the page (HOT) instead of moving the row; pages are pruned of the old versions as they are read.
-alter table message_requests set (fillfactor = 80);
+-- Room on each page for the decided version of every request inserted there: a request is inserted once and
+-- decided once, soon after, while its page is still the one the engine inserts into (so rarely pruned in
+-- between). At fillfactor 80 only about a quarter of the decisions found room (30 % HOT in the journey benchmark),
+-- at 50 all of them (100 %, 3.4 fewer WAL records per fired timer). The price: the heap keeps about twice the
+-- space of its live rows (inserts leave half of each page free); the indexes get no entry per decision.
+alter table message_requests set (fillfactor = 50);

@@ -87,7 +87,7 @@ class MessageRequestIndexesTest extends ApiTest {
                 .containsExactly(jdbc.queryForObject(
                         "select pg_get_indexdef('message_requests_decide_idx'::regclass)", String.class));
         assertThat(jdbc.queryForObject("select reloptions::text from pg_class where oid = 'message_requests'::regclass",
-                String.class)).contains("fillfactor=80");
+                String.class)).contains("fillfactor=50");
     }
 
     @Test

@@ -84,12 +84,14 @@ public class TimerPoller {
      * contacts' other events. The timers wait in PostgreSQL instead.
      */
     public int pollOnce() {
-        int limit = properties.timerOutboxLimit();
-        if (limit > 0 && outboxSpan() > limit) {
-            return 0;
-        }
+        // The engine's backlog first: it is cached (read from Kafka at most every few hundred ms), while the
+        // outbox span is a query, which a poll held back by the backlog need not pay.
         int backlogLimit = properties.timerBacklogLimit();
         if (backlogLimit > 0 && backlog != null && backlog.getAsLong() > backlogLimit) {
+            return 0;
+        }
+        int limit = properties.timerOutboxLimit();
+        if (limit > 0 && outboxSpan() > limit) {
             return 0;
         }
         Integer fired = transactions.execute(status -> {

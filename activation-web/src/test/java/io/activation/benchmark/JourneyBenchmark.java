@@ -99,7 +99,8 @@ public final class JourneyBenchmark {
 
     /** Settings, each the system property {@code bench.<name>}. */
     record Settings(int rate, int latencySeconds, int latencyWarmupSeconds, int sampleEvery, int connections,
-            int backgroundContacts, int timers, int rawConnections, int drainMaxSeconds, String phases, Path output) {
+            int backgroundContacts, int timers, int timersWarmup, int rawConnections, int drainMaxSeconds,
+            String phases, Path output) {
 
         static Settings fromSystemProperties() {
             return new Settings(
@@ -110,6 +111,7 @@ public final class JourneyBenchmark {
                     Integer.getInteger("bench.connections", 16),
                     Integer.getInteger("bench.backgroundContacts", 10_000),
                     Integer.getInteger("bench.timers", 1_000_000),
+                    Integer.getInteger("bench.timersWarmup", 0),
                     Integer.getInteger("bench.rawConnections", 1),
                     Integer.getInteger("bench.drainMaxSeconds", 1200),
                     System.getProperty("bench.phases", "latency,timers"),
@@ -158,7 +160,13 @@ public final class JourneyBenchmark {
     record DrainResult(long timers, long claimed, long requests, long published, double firstClaimSeconds,
             double claimSeconds, double applySeconds, double publishSeconds, boolean complete,
             MachineStats.Usage usage, Map<String, Double> threadShares, List<double[]> timeline,
-            List<MemorySample> memory, String queries, String stacks) {}
+            List<MemorySample> memory, String queries, String stacks, Probes probes) {}
+
+    /**
+     * Events of other contacts posted during the drain (one a second, a {@code bench_purchase} whose journey sends at
+     * once): how long an event waits behind the burst, from its POST to its message request written (engine clock).
+     */
+    record Probes(int sent, int arrived, double p50Millis, double maxMillis) {}
 
     private final Settings settings;
     private final ConfigurableApplicationContext context;
@@ -167,6 +175,8 @@ public final class JourneyBenchmark {
     /** WAL written by PostgreSQL during the raw baseline and during the drain (report lines). */
     private String walRaw = "";
     private String walDrain = "";
+    /** The warm-up burst of (b), drained before the raw baseline and the measured burst; null without one. */
+    private DrainResult warmupDrain;
     private int port;
     private String apiKey;
     private String jdbcUrl;
@@ -306,16 +316,26 @@ public final class JourneyBenchmark {
         RawResult raw = null;
         DrainResult drain = null;
         if (settings.phases().contains("timers")) {
+            if (settings.timersWarmup() > 0) {
+                // A smaller burst of the same scenario, drained and not measured, so the JIT has compiled the
+                // drain's paths before the raw baseline and the measured burst (docs/benchmarks.md, Session 7).
+                Instant warmDue = clock.instant().plus(Duration.ofHours(1));
+                createWaitingJourneys(timerScenario, warmDue, settings.timersWarmup());
+                warmupDrain = drain(timerScenario, warmDue, settings.timersWarmup(), false);
+                log("Warm-up burst of %,d timers drained: published at %,.0f/s; JIT %s of the machine",
+                        settings.timersWarmup(), warmupDrain.published() / warmupDrain.publishSeconds(),
+                        pct(warmupDrain.usage().jit()));
+            }
             Instant due = clock.instant().plus(Duration.ofHours(1));
             long setupStart = System.nanoTime();
-            createWaitingJourneys(timerScenario, due);
+            createWaitingJourneys(timerScenario, due, settings.timers());
             log("%,d waiting journeys with their timers written in %.1f s", settings.timers(),
                     (System.nanoTime() - setupStart) / 1e9);
             int batch = context.getBean(JourneyProperties.class).timerBatchSize();
             raw = raw(due, batch, settings.rawConnections());
             log("Raw claim + update + outbox insert: %,.0f timers/s (%d connection(s), %d per transaction)",
                     raw.perSecond(), raw.connections(), raw.batch());
-            drain = drain(timerScenario, due);
+            drain = drain(timerScenario, due, settings.timers(), true);
             log("Drain: claimed at %,.0f/s, applied at %,.0f/s, published at %,.0f/s; complete %s",
                     drain.claimed() / drain.claimSeconds(), drain.requests() / drain.applySeconds(),
                     drain.published() / drain.publishSeconds(), drain.complete());
@@ -599,9 +619,9 @@ public final class JourneyBenchmark {
      * Journeys as the engine leaves them when it enters a one-hour wait (instance waiting at the step, step_seq 1,
      * its timer pending, history "started" and "waiting"), for contacts of their own, written set-based.
      */
-    private void createWaitingJourneys(Scenario scenario, Instant due) throws SQLException {
-        int n = settings.timers();
-        String prefix = "jt-" + runId + "-";
+    private void createWaitingJourneys(Scenario scenario, Instant due, int n) throws SQLException {
+        String prefix = "jt-" + runId + "-" + due.toEpochMilli() + "-";
+        long instancesBefore = count("select coalesce(max(id), 0) from journey_instances");
         Timestamp now = Timestamp.from(clock.instant());
         long t0 = System.nanoTime();
         execute("insert into contacts (external_id, first_name, created_at, updated_at) select '" + prefix
@@ -623,22 +643,25 @@ public final class JourneyBenchmark {
         try (PreparedStatement ps = monitor.prepareStatement("""
                 insert into journey_timers (instance_id, contact_id, step_id, due_at, status)
                 select id, contact_id, 'wait-1h', ?, 'pending' from journey_instances where scenario_id = ?
-                order by id""")) {
+                and id > ? order by id""")) {
             ps.setTimestamp(1, Timestamp.from(due));
             ps.setLong(2, scenario.id());
+            ps.setLong(3, instancesBefore);
             ps.executeUpdate();
         }
         execute("update journey_instances j set waiting_timer = t.id from journey_timers t"
-                + " where t.instance_id = j.id and j.scenario_id = " + scenario.id());
+                + " where t.instance_id = j.id and j.scenario_id = " + scenario.id() + " and j.id > "
+                + instancesBefore);
         log("  timers: %.1f s", (System.nanoTime() - t0) / 1e9);
         try (PreparedStatement ps = monitor.prepareStatement("""
                 insert into journey_history (instance_id, step_id, entered, at, outcome, reason)
                 select id, s.step_id, s.entered, ?, s.outcome, s.reason from journey_instances,
                     (values (null::varchar, false, 'started', 'version 1, bench'),
                             ('wait-1h', true, 'waiting', 'waiting PT1H')) as s(step_id, entered, outcome, reason)
-                where scenario_id = ?""")) {
+                where scenario_id = ? and id > ?""")) {
             ps.setTimestamp(1, now);
             ps.setLong(2, scenario.id());
+            ps.setLong(3, instancesBefore);
             ps.executeUpdate();
         }
         log("  history: %.1f s", (System.nanoTime() - t0) / 1e9);
@@ -745,26 +768,51 @@ public final class JourneyBenchmark {
         return new RawResult(connections, batch, claimed.get(), seconds, MachineStats.between(before, after));
     }
 
-    private DrainResult drain(Scenario scenario, Instant due) throws Exception {
-        int n = settings.timers();
+    private DrainResult drain(Scenario scenario, Instant due, int n, boolean measured) throws Exception {
         List<MemorySample> memory = new CopyOnWriteArrayList<>();
         long t0 = System.nanoTime();
         memory.add(memory(t0, true)); // before: after a full GC
         long requestsBase = count("select coalesce(max(id), 0) from message_requests");
         long publishedBase = endOffsets(MESSAGES_TOPIC);
         long eventsBase = endOffsets(EVENTS_TOPIC);
-        QuerySampler sampler = Boolean.getBoolean("bench.sampleQueries")
+        QuerySampler sampler = measured && Boolean.getBoolean("bench.sampleQueries")
                 ? new QuerySampler(jdbcUrl, jdbcUser, jdbcPassword) : null;
         long[] walBefore = wal();
+        long[] updatesBefore = requestUpdates();
         MachineStats.Sample before = MachineStats.sample(postmasterPid);
         Map<Long, Long> threadsBefore = threadCpu();
         StackSampler stacks = new StackSampler("journey-engine");
         // Move the clock past the due time: from the next poll on, every timer is due.
         clock.advance(Duration.between(clock.instant(), due).plusSeconds(1));
         Instant advancedAt = clock.instant();
+        String probePrefix = "probe-" + runId + "-" + due.toEpochMilli() + "-";
+        Map<String, Instant> probes = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean(measured);
+        Thread prober = new Thread(() -> {
+            try (HttpConnection connection = new HttpConnection("127.0.0.1", port, apiKey)) {
+                for (int i = 0; probing.get(); i++) {
+                    String who = probePrefix + i;
+                    Instant at = clock.instant();
+                    byte[] body = ("{\"type\":\"bench_purchase\",\"contact\":{\"externalId\":\"" + who
+                            + "\"},\"properties\":{\"order\":\"" + who + "\"}}").getBytes(StandardCharsets.UTF_8);
+                    if (connection.post(EVENTS, null, body).status() == 202) {
+                        probes.put(who, at);
+                    }
+                    Thread.sleep(1000);
+                }
+            } catch (IOException e) {
+                log("Probe events stopped: %s", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bench-probe");
+        if (measured) {
+            prober.start();
+        }
         long start = System.nanoTime();
         long deadline = start + settings.drainMaxSeconds() * 1_000_000_000L;
         List<double[]> timeline = new ArrayList<>();
+        MachineStats.Sample lastSample = before;
         long published = 0;
         long requests = 0;
         long nextMemory = start;
@@ -776,24 +824,41 @@ public final class JourneyBenchmark {
             if (now >= nextMemory) {
                 memory.add(memory(start, false));
                 long timers = endOffsets(EVENTS_TOPIC) - eventsBase;
-                timeline.add(new double[] {(now - start) / 1e9, timers, requests, published});
+                MachineStats.Sample sample = MachineStats.sample(postmasterPid);
+                MachineStats.Usage interval = MachineStats.between(lastSample, sample);
+                lastSample = sample;
+                timeline.add(new double[] {(now - start) / 1e9, timers, requests, published, interval.jit(),
+                        interval.busy()});
                 nextMemory += 5_000_000_000L;
             }
-            if (published >= n && requests >= n) {
+            // The probes' requests are counted too (all of them: a stricter end, never an earlier one).
+            if (published - probes.size() >= n && requests - probes.size() >= n) {
                 break;
             }
         }
         double wall = (System.nanoTime() - start) / 1e9;
+        probing.set(false);
+        prober.join();
+        published -= probes.size();
         String stackReport = stacks.stop();
         MachineStats.Sample after = MachineStats.sample(postmasterPid);
-        walDrain = walText(walBefore, wal(), n);
+        long[] updatesAfter = requestUpdates();
+        long updates = updatesAfter[0] - updatesBefore[0];
+        long hot = updatesAfter[1] - updatesBefore[1];
+        String wal = walText(walBefore, wal(), n) + String.format("; updates of message_requests: %,d, of them HOT"
+                + " %,d (%s)", updates, hot, updates == 0 ? "-" : pct((double) hot / updates));
+        if (measured) {
+            walDrain = wal;
+        }
         Map<String, Double> shares = threadShares(threadsBefore, threadCpu(), before, after);
         String queries = null;
         if (sampler != null) {
             sampler.close();
             queries = sampler.report("timer drain");
         }
-        timeline.add(new double[] {wall, endOffsets(EVENTS_TOPIC) - eventsBase, requests, published});
+        MachineStats.Usage lastInterval = MachineStats.between(lastSample, after);
+        timeline.add(new double[] {wall, endOffsets(EVENTS_TOPIC) - eventsBase, requests, published,
+                lastInterval.jit(), lastInterval.busy()});
         memory.add(memory(start, true)); // after: after a full GC
         // Exact figures from the rows: fired_at and created_at are the engine's clock (real time + the offset).
         long claimed;
@@ -802,8 +867,9 @@ public final class JourneyBenchmark {
         try (PreparedStatement ps = monitor.prepareStatement("""
                 select count(*), min(fired_at), max(fired_at) from journey_timers t
                 join journey_instances j on j.id = t.instance_id
-                where j.scenario_id = ? and t.fired_at is not null""")) {
+                where j.scenario_id = ? and t.due_at = ? and t.fired_at is not null""")) {
             ps.setLong(1, scenario.id());
+            ps.setTimestamp(2, Timestamp.from(due));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 claimed = rs.getLong(1);
@@ -814,8 +880,9 @@ public final class JourneyBenchmark {
         long applied;
         double lastApplied;
         try (PreparedStatement ps = monitor.prepareStatement(
-                "select count(*), max(created_at) from message_requests where scenario_id = ?")) {
+                "select count(*), max(created_at) from message_requests where scenario_id = ? and id > ?")) {
             ps.setLong(1, scenario.id());
+            ps.setLong(2, requestsBase);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 applied = rs.getLong(1);
@@ -823,9 +890,32 @@ public final class JourneyBenchmark {
             }
         }
         boolean complete = claimed == n && applied == n && published >= n;
+        Probes probed = null;
+        if (measured) {
+            List<Long> waits = new ArrayList<>();
+            try (PreparedStatement ps = monitor.prepareStatement("""
+                    select c.external_id, min(m.created_at) from message_requests m
+                    join contacts c on c.id = m.contact_id
+                    where c.external_id like ? and m.id > ? group by c.external_id""")) {
+                ps.setString(1, probePrefix + "%");
+                ps.setLong(2, requestsBase);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Instant sentAt = probes.get(rs.getString(1));
+                        if (sentAt != null) {
+                            waits.add(Duration.between(sentAt, rs.getTimestamp(2).toInstant()).toNanos());
+                        }
+                    }
+                }
+            }
+            long[] values = waits.stream().mapToLong(Long::longValue).sorted().toArray();
+            Latencies l = new Latencies(values, values.length);
+            probed = new Probes(probes.size(), values.length, values.length == 0 ? 0 : l.percentileMillis(50),
+                    values.length == 0 ? 0 : l.maxMillis());
+        }
         return new DrainResult(n, claimed, applied, published, firstClaim, lastClaim,
                 complete ? lastApplied : wall, complete ? wall : wall, complete,
-                MachineStats.between(before, after), shares, timeline, memory, queries, stackReport);
+                MachineStats.between(before, after), shares, timeline, memory, queries, stackReport, probed);
     }
 
     private static double seconds(Instant from, Timestamp to) {
@@ -1030,6 +1120,16 @@ public final class JourneyBenchmark {
         }
     }
 
+    /** Updates of message_requests so far, and how many of them were HOT (pg_stat_user_tables). */
+    private long[] requestUpdates() throws SQLException {
+        execute("select pg_stat_clear_snapshot()");
+        try (Statement st = monitor.createStatement(); ResultSet rs = st.executeQuery(
+                "select n_tup_upd, n_tup_hot_upd from pg_stat_user_tables where relid = 'message_requests'::regclass")) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2)};
+        }
+    }
+
     /** WAL records, full-page images, bytes (pg_stat_wal) and checkpoints so far (pg_stat_checkpointer). */
     private long[] wal() throws SQLException {
         try (Statement s = monitor.createStatement(); ResultSet rs = s.executeQuery(
@@ -1145,20 +1245,36 @@ public final class JourneyBenchmark {
             r.append(String.format("%nNOT COMPLETE within %d s: %,d claimed, %,d applied, %,d published.%n",
                     settings.drainMaxSeconds(), b.claimed(), b.requests(), b.published()));
         }
+        if (b.probes() != null) {
+            Probes p = b.probes();
+            r.append(String.format("| other contacts' events during the drain (one `bench_purchase` a second):"
+                    + " POST -> message request written, p50 / max; arrived of sent | %.0f / %.0f ms; %d of %d |%n",
+                    p.p50Millis(), p.maxMillis(), p.arrived(), p.sent()));
+        }
         r.append(String.format("| CPU per timer, PostgreSQL + JVM: raw / end to end | %s / %s µs |%n",
                 micros(raw.usage(), raw.perSecond()), micros(b.usage(), b.published() / b.publishSeconds())));
         r.append("\nRaw baseline: ").append(usageText(raw.usage())).append(". ").append(walRaw).append('\n');
         r.append(usageLine(b.usage(), b.threadShares()));
         r.append('\n').append("Drain: ").append(walDrain).append('\n');
-        r.append("\nProgress (every 5 s for the first minute, then every 30 s): records published on"
-                + " `activation.events` (timers-fired records, and what arbitration publishes), message requests"
-                + " written, message requests published\n\n| s | records on `activation.events`"
-                + " | requests written | requests on Kafka |\n|---:|---:|---:|---:|\n");
-        for (int i = 0; i < b.timeline().size(); i++) {
-            double[] t = b.timeline().get(i);
-            if (i <= 12 || i % 6 == 0 || i == b.timeline().size() - 1) {
-                r.append(String.format("| %.0f | %,.0f | %,.0f | %,.0f |%n", t[0], t[1], t[2], t[3]));
-            }
+        if (warmupDrain != null) {
+            DrainResult w = warmupDrain;
+            double rate = w.published() / w.publishSeconds();
+            r.append(String.format("%nWarm-up (not measured; before the raw baseline and the burst above): %,d timers"
+                    + " of the same scenario drained, %s; published at %,.0f/s, CPU per timer %s µs; %s"
+                    + " JIT compiler threads: %s of the machine in the warm-up, %s in the measured burst.%n",
+                    w.timers(), w.complete() ? "complete" : "NOT complete", rate, micros(w.usage(), rate),
+                    usageText(w.usage()), pct(w.usage().jit()), pct(b.usage().jit())));
+        } else {
+            r.append("\nNo warm-up burst (bench.timersWarmup=0): the measured burst starts on a cold JIT.\n");
+        }
+        r.append("\nProgress (every 5 s): records published on `activation.events` (timers-fired records, and what"
+                + " arbitration publishes), message requests written, message requests published; the machine's"
+                + " busy share and the JIT compiler threads' share of the machine in the 5 s before\n\n| s | records"
+                + " on `activation.events` | requests written | requests on Kafka | machine busy | JIT |\n"
+                + "|---:|---:|---:|---:|---:|---:|\n");
+        for (double[] t : b.timeline()) {
+            r.append(String.format("| %.0f | %,.0f | %,.0f | %,.0f | %s | %s |%n", t[0], t[1], t[2], t[3],
+                    pct(t[5]), pct(t[4])));
         }
         r.append("\nWhere the engine's consumer threads spent the drain (stack samples every 20 ms, by the"
                 + " innermost frame of the application or the library it waits in):\n\n").append(b.stacks());

@@ -210,13 +210,17 @@ public class TimerPoller {
         return worker.isRunning();
     }
 
-    /** Forgets applied-record ids older than the retention (a redelivery that old cannot happen). */
+    /**
+     * Forgets applied-record ids and claimed effect keys older than the retention (a redelivery that old cannot
+     * happen, so neither guard has anything left to refuse); answers how many rows went.
+     */
     int forgetApplied() {
-        return jdbc.update("delete from journey_applied where applied_at < ?",
-                Timestamp.from(clock.instant().minus(properties.appliedRetention())));
+        Timestamp cutoff = Timestamp.from(clock.instant().minus(properties.appliedRetention()));
+        return jdbc.update("delete from journey_applied where applied_at < ?", cutoff)
+                + jdbc.update("delete from journey_effects where applied_at < ?", cutoff);
     }
 
-    /** One turn of the worker: forgets old applied-record ids once a minute, then fires what is due. */
+    /** One turn of the worker: forgets old applied-record ids and effect keys once a minute, then fires what is due. */
     private boolean step() {
         if (System.nanoTime() - lastCleanup > 60_000_000_000L) {
             forgetApplied();

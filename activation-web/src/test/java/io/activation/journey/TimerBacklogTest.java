@@ -40,6 +40,29 @@ class TimerBacklogTest extends EngineTestSupport {
     }
 
     @Test
+    void appliedIdsAndEffectKeysAreForgottenPastTheRetentionAndKeptBeforeIt() {
+        java.time.Instant edge = clock.instant().minus(properties.appliedRetention());
+        java.sql.Timestamp before = java.sql.Timestamp.from(edge.minusSeconds(60));
+        java.sql.Timestamp after = java.sql.Timestamp.from(edge.plusSeconds(60));
+        String oldKey = unique("effect-old");
+        String newKey = unique("effect-new");
+        java.util.UUID oldId = java.util.UUID.randomUUID();
+        java.util.UUID newId = java.util.UUID.randomUUID();
+        jdbc.update("insert into journey_effects (effect_key, applied_at) values (?, ?), (?, ?)", oldKey, before,
+                newKey, after);
+        jdbc.update("insert into journey_applied (event_id, applied_at) values (?, ?), (?, ?)", oldId, before, newId,
+                after);
+
+        assertThat(poller(0).forgetApplied()).isGreaterThanOrEqualTo(2);
+
+        assertThat(count("select count(*) from journey_effects where effect_key in (?, ?)", oldKey, newKey))
+                .isEqualTo(1);
+        assertThat(count("select count(*) from journey_effects where effect_key = ?", newKey)).isEqualTo(1);
+        assertThat(count("select count(*) from journey_applied where event_id in (?, ?)", oldId, newId)).isEqualTo(1);
+        assertThat(count("select count(*) from journey_applied where event_id = ?", newId)).isEqualTo(1);
+    }
+
+    @Test
     void noTimerIsClaimedWhileTheEngineIsTooFarBehind() {
         long scenario = waitThenSend("{\"rule\": \"once_at_a_time\"}");
         String who = unique("behind");

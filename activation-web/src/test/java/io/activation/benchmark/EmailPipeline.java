@@ -76,6 +76,7 @@ final class EmailPipeline implements EmailBenchmark.Phase {
     private String keyPrefix;
     private long lastReceived;
     private double lastSeconds;
+    private boolean measuredNext;
 
     EmailPipeline(Path jfrFile, List<String> notes) {
         this.jfrFile = jfrFile;
@@ -161,12 +162,18 @@ final class EmailPipeline implements EmailBenchmark.Phase {
     }
 
     @Override
+    public void measuredRoundNext() {
+        measuredNext = true;
+    }
+
+    @Override
     public long run(SmtpSink sink, int messages, int threads) throws Exception {
-        boolean measured = round > 1;
+        boolean measured = measuredNext;
+        measuredNext = false;
         Recording jfr = null;
         String settings = System.getProperty("bench.jfr", "default");
         boolean early = Boolean.parseBoolean(System.getProperty("bench.jfrEarly", "true"));
-        if (!settings.equals("none") && (measured || early)) {
+        if (!settings.equals("none") && (measured || (early && warmUpRecording == null))) {
             // The measured round's recording. With bench.jfrEarly (default) the warm-up round records too, with the
             // same settings, and that recording ends only once the measured one has started: enabling JFR's I/O
             // events changes branches in the socket and file streams that the JIT compiled without them (the

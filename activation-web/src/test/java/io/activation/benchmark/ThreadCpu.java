@@ -100,6 +100,37 @@ final class ThreadCpu {
         return sb.toString();
     }
 
+    /**
+     * Jiffies of the JIT compiler threads (C1 and C2) and of all of this JVM's threads between two snapshots:
+     * {@code [jit, total]}. Threads that started after {@code a} count from zero.
+     */
+    static long[] jit(Snapshot a, Snapshot b) {
+        long jit = 0;
+        long total = 0;
+        for (Map.Entry<Long, Long> e : b.jiffies().entrySet()) {
+            long d = e.getValue() - a.jiffies().getOrDefault(e.getKey(), 0L);
+            if (d <= 0) {
+                continue;
+            }
+            total += d;
+            if (group(b.names().get(e.getKey())).equals("JIT compiler")) {
+                jit += d;
+            }
+        }
+        return new long[] {jit, total};
+    }
+
+    /** The JIT compiler threads' share of this JVM's CPU between two snapshots (0 when the JVM used none). */
+    static double jitShare(Snapshot a, Snapshot b) {
+        long[] j = jit(a, b);
+        return j[1] == 0 ? 0 : (double) j[0] / j[1];
+    }
+
+    /** Milliseconds of CPU per message of {@code jiffies}. */
+    static double msPerMessage(long jiffies, long messages) {
+        return ms(jiffies, messages);
+    }
+
     private static double ms(long jiffies, long messages) {
         return jiffies / CLOCK_TICKS * 1000.0 / Math.max(1, messages);
     }

@@ -99,7 +99,7 @@ public final class EmailBenchmark {
             Warmup w = new Warmup(steady, fixed.isEmpty() ? 2_000 : Integer.parseInt(fixed),
                     Integer.getInteger("bench.steadyRound", 5_000),
                     Double.parseDouble(System.getProperty("bench.steadyJitShare", "0.05")),
-                    Integer.getInteger("bench.steadyMaxRounds", 15));
+                    Integer.getInteger("bench.steadyMaxRounds", 30));
             if (w.roundMessages < 1 || w.maxRounds < 1 || w.jitShare <= 0 || w.fixedMessages < 0) {
                 throw new IllegalArgumentException("bench.steadyRound, bench.steadyMaxRounds, bench.steadyJitShare"
                         + " must be positive and bench.warmupMessages not negative: " + w);

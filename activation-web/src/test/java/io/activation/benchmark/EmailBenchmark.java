@@ -48,7 +48,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sender runtime (ledger, Liquid rendering with tracked links and pixel) and the e-mail channel to the same sink,
  * with product defaults; every message key checked at the sink (no loss, no duplicate).</li>
  * </ol>
- * Each phase sends {@code bench.warmupMessages} first (not measured), then {@code bench.messages}.
+ * Each phase warms up first (not measured; {@link Warmup}: one fixed round, or rounds until the JIT compiler threads'
+ * share of the JVM's CPU is below a bar), then sends {@code bench.messages}; the measured round's JIT share is
+ * reported too.
  *
  * <p>Run by {@code ./mvnw -B -ntp -pl activation-web -am -Pbenchmark-email verify}; never part of the test suite.
  */
@@ -58,6 +60,9 @@ public final class EmailBenchmark {
     interface Phase {
         /** Untimed set-up before each {@link #run} of that size (the pipeline's contacts). */
         default void prepare(SmtpSink sink, int messages) throws Exception {}
+
+        /** Says that the next {@link #run} is the measured round (every run before it is a warm-up round). */
+        default void measuredRoundNext() {}
 
         long run(SmtpSink sink, int messages, int threads) throws Exception;
     }
@@ -72,7 +77,91 @@ public final class EmailBenchmark {
         PHASES.put("sender", EmailBenchmark::sender);
     }
 
-    record Result(String phase, long messages, double seconds, MachineStats.Usage usage, long connections) {
+    /**
+     * How each phase warms up before its measured round ({@code bench.warmup}, {@code bench.warmupMessages}):
+     * <ul>
+     * <li>fixed: one warm-up round of {@code bench.warmupMessages} e-mails (2,000 by default);</li>
+     * <li>steady: warm-up rounds of {@code bench.steadyRound} e-mails each until the JIT compiler threads took less
+     * than {@code bench.steadyJitShare} of this JVM's CPU in the last one (per-thread CPU from {@code /proc},
+     * {@link ThreadCpu}), at most {@code bench.steadyMaxRounds} rounds. Raw, sender and pipeline alike.</li>
+     * </ul>
+     * {@code bench.warmupMessages} given (not empty) means fixed, whatever {@code bench.warmup} says.
+     */
+    record Warmup(boolean steady, int fixedMessages, int roundMessages, double jitShare, int maxRounds) {
+
+        static Warmup fromProperties() {
+            String fixed = System.getProperty("bench.warmupMessages", "").trim();
+            String mode = System.getProperty("bench.warmup", "fixed").trim();
+            if (!mode.equals("steady") && !mode.equals("fixed")) {
+                throw new IllegalArgumentException("bench.warmup: steady or fixed, not " + mode);
+            }
+            boolean steady = fixed.isEmpty() && mode.equals("steady");
+            Warmup w = new Warmup(steady, fixed.isEmpty() ? 2_000 : Integer.parseInt(fixed),
+                    Integer.getInteger("bench.steadyRound", 5_000),
+                    Double.parseDouble(System.getProperty("bench.steadyJitShare", "0.05")),
+                    Integer.getInteger("bench.steadyMaxRounds", 30));
+            if (w.roundMessages < 1 || w.maxRounds < 1 || w.jitShare <= 0 || w.fixedMessages < 0) {
+                throw new IllegalArgumentException("bench.steadyRound, bench.steadyMaxRounds, bench.steadyJitShare"
+                        + " must be positive and bench.warmupMessages not negative: " + w);
+            }
+            return w;
+        }
+
+        String describe() {
+            return steady ? String.format(Locale.ROOT, "steady (rounds of %d e-mails until the JIT compiler threads"
+                    + " take < %.0f%% of the JVM's CPU in a round, at most %d rounds)", roundMessages, jitShare * 100,
+                    maxRounds) : "fixed (" + fixedMessages + " e-mails)";
+        }
+    }
+
+    /** What a phase's warm-up took: e-mails, rounds, the JIT share of its last round, whether it reached the bar. */
+    record WarmedUp(long messages, int rounds, double lastJitShare, boolean steady, boolean reached) {
+        String describe() {
+            return String.format(Locale.ROOT, "%d e-mails in %d round%s, JIT %.1f%% of the JVM's CPU in the last%s",
+                    messages, rounds, rounds == 1 ? "" : "s", lastJitShare * 100,
+                    !steady ? "" : reached ? " (steady)" : " (NOT below the bar: round cap reached)");
+        }
+    }
+
+    /** Runs a phase's warm-up rounds as {@code warmup} says; prints each round's JIT share. */
+    private static WarmedUp warmUp(String name, Phase phase, SmtpSink sink, Warmup warmup, int threads) throws Exception {
+        int size = warmup.steady() ? warmup.roundMessages() : warmup.fixedMessages();
+        if (size == 0) {
+            return new WarmedUp(0, 0, 0, false, false);
+        }
+        long total = 0;
+        int rounds = 0;
+        double share;
+        long started = System.nanoTime();
+        do {
+            phase.prepare(sink, size);
+            ThreadCpu.Snapshot a = ThreadCpu.snapshot();
+            long t = System.nanoTime();
+            phase.run(sink, size, threads);
+            double seconds = (System.nanoTime() - t) / 1e9;
+            ThreadCpu.Snapshot b = ThreadCpu.snapshot();
+            long[] jit = ThreadCpu.jit(a, b);
+            share = jit[1] == 0 ? 0 : (double) jit[0] / jit[1];
+            total += size;
+            rounds++;
+            String line = String.format(Locale.ROOT, "%s warm-up round %d: %d e-mails in %.2f s (%.0f/s), JVM"
+                    + " threads %.3f ms per e-mail, JIT compiler %.3f ms = %.1f%% of the JVM's CPU", name, rounds,
+                    size, seconds, size / seconds, ThreadCpu.msPerMessage(jit[1], size),
+                    ThreadCpu.msPerMessage(jit[0], size), share * 100);
+            System.out.println("[email-bench] " + line);
+            if (warmup.steady()) {
+                NOTES.add(line);
+            }
+        } while (warmup.steady() && share >= warmup.jitShare() && rounds < warmup.maxRounds());
+        boolean reached = share < warmup.jitShare();
+        System.out.printf(Locale.ROOT, "[email-bench] %s warm-up: %d e-mails in %d rounds, %.0f s%s%n", name, total,
+                rounds, (System.nanoTime() - started) / 1e9, !warmup.steady() ? "" : reached ? ", steady"
+                        : ", JIT share still above the bar after the round cap");
+        return new WarmedUp(total, rounds, share, warmup.steady(), reached);
+    }
+
+    record Result(String phase, long messages, double seconds, MachineStats.Usage usage, long connections,
+            WarmedUp warmedUp, double jitShare, double jvmMs, double jitMs) {
         double rate() {
             return messages / seconds;
         }
@@ -90,7 +179,7 @@ public final class EmailBenchmark {
 
     private static void run() throws Exception {
         int messages = Integer.getInteger("bench.messages", 20_000);
-        int warmup = Integer.getInteger("bench.warmupMessages", 5_000);
+        Warmup warmup = Warmup.fromProperties();
         int threads = Integer.getInteger("bench.threads", 4);
         List<String> phases = List.of(System.getProperty("bench.phases", "raw,sender,pipeline").split(","));
         Path output = Path.of(System.getProperty("bench.output", "target/benchmark/email-results.md"));
@@ -120,17 +209,18 @@ public final class EmailBenchmark {
                     throw new IllegalArgumentException("bench.phases: no phase " + name + " (" + PHASES.keySet()
                             + ")");
                 }
-                phase.prepare(sink, warmup);
+                WarmedUp warmed = warmUp(name, phase, sink, warmup, threads);
+                phase.prepare(sink, messages);
                 if (phase == pipeline && postmaster < 0) {
                     postmaster = pipeline.postmasterPid();
                 }
-                System.out.println("[email-bench] " + name + ": warm-up " + warmup + " messages");
-                phase.run(sink, warmup, threads);
-                phase.prepare(sink, messages);
+                phase.measuredRoundNext();
                 long connectionsBefore = sink.connections();
                 long before = sink.messages();
                 MachineStats.Sample a = MachineStats.sample(postmaster);
+                ThreadCpu.Snapshot threadsBefore = ThreadCpu.snapshot();
                 long accepted = phase.run(sink, messages, threads);
+                ThreadCpu.Snapshot threadsAfter = ThreadCpu.snapshot();
                 MachineStats.Sample b = MachineStats.sample(postmaster);
                 MachineStats.Usage usage = MachineStats.between(a, b);
                 // The pipeline reports the e-mails that reached the sink (a delivery the ledger marked failed is
@@ -140,11 +230,16 @@ public final class EmailBenchmark {
                             + " and the client " + accepted + " of " + messages);
                 }
                 double seconds = phase == pipeline ? pipeline.lastSeconds() : usage.seconds();
-                Result r = new Result(name, accepted, seconds, usage, sink.connections() - connectionsBefore);
+                long[] jit = ThreadCpu.jit(threadsBefore, threadsAfter);
+                Result r = new Result(name, accepted, seconds, usage, sink.connections() - connectionsBefore,
+                        warmed, jit[1] == 0 ? 0 : (double) jit[0] / jit[1],
+                        ThreadCpu.msPerMessage(jit[1], accepted), ThreadCpu.msPerMessage(jit[0], accepted));
                 results.add(r);
                 System.out.printf(Locale.ROOT, "[email-bench] %s: %d messages in %.2f s = %.0f/s (CPU busy %.0f%%, "
-                        + "JVM %.0f%%, PostgreSQL %.0f%%), %d new connections%n", name, accepted, r.seconds(),
-                        r.rate(), usage.busy() * 100, usage.jvm() * 100, usage.postgres() * 100, r.connections());
+                        + "JVM %.0f%%, PostgreSQL %.0f%%), %d new connections; JVM threads %.3f ms per e-mail, JIT"
+                        + " compiler %.3f ms = %.1f%% of the JVM's CPU; warm-up: %s%n", name, accepted, r.seconds(),
+                        r.rate(), usage.busy() * 100, usage.jvm() * 100, usage.postgres() * 100, r.connections(),
+                        r.jvmMs(), r.jitMs(), r.jitShare() * 100, warmed.describe());
             }
         } finally {
             pipeline.close();
@@ -156,14 +251,14 @@ public final class EmailBenchmark {
         System.out.println("[email-bench] report written to " + output.toAbsolutePath());
     }
 
-    private static String report(List<Result> results, int messages, int warmup, int threads, String loadBefore) {
+    private static String report(List<Result> results, int messages, Warmup warmup, int threads, String loadBefore) {
         StringBuilder md = new StringBuilder();
         md.append("E-mail benchmark, ").append(DateTimeFormatter.ISO_INSTANT.format(Instant.now())).append("\n\n");
         md.append("Machine: ").append(MachineStats.cores()).append(" cores, ").append(MachineStats.cpuModel())
                 .append(", ").append(MachineStats.memory()).append(", load average before ").append(loadBefore)
                 .append(", after ").append(MachineStats.loadAverage()).append("\n");
-        md.append("Settings: ").append(messages).append(" messages per phase after ").append(warmup)
-                .append(" warm-up, raw/sender: ").append(threads).append(" threads / connections, pipeline: the"
+        md.append("Settings: ").append(messages).append(" messages per phase; warm-up ").append(warmup.describe())
+                .append("; raw/sender: ").append(threads).append(" threads / connections, pipeline: the"
                         + " application's defaults; sink: SmtpSink on 127.0.0.1\n\n");
         md.append("| phase | e-mails/s | seconds | CPU busy (machine) | JVM | PostgreSQL | other processes |"
                 + " new connections |\n");
@@ -172,6 +267,16 @@ public final class EmailBenchmark {
             md.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %d |%n",
                     r.phase(), r.rate(), r.seconds(), r.usage().busy() * 100, r.usage().jvm() * 100,
                     r.usage().postgres() * 100, r.usage().other() * 100, r.connections()));
+        }
+        md.append("\nWarm-up and JIT (JIT compiler threads' CPU from /proc/self/task, share of this JVM's CPU):\n\n");
+        md.append("| phase | warm-up e-mails | rounds | JIT share, last warm-up round | measured: JVM threads ms /"
+                + " e-mail | JIT ms / e-mail | JIT share |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : results) {
+            WarmedUp w = r.warmedUp();
+            md.append(String.format(Locale.ROOT, "| %s | %d | %d | %.1f%%%s | %.3f | %.3f | %.1f%% |%n", r.phase(),
+                    w.messages(), w.rounds(), w.lastJitShare() * 100, w.steady() && !w.reached() ? " (cap reached)"
+                            : "", r.jvmMs(), r.jitMs(), r.jitShare() * 100));
         }
         Result raw = results.stream().filter(r -> r.phase().equals("raw")).findFirst().orElse(null);
         if (raw != null) {

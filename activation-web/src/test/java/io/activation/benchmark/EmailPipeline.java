@@ -54,7 +54,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * holds exactly as many distinct keys of the round as the ledger has sent deliveries, no key twice, and a delivery
  * per request; deliveries that failed are reported with their error and trail, and the sink counts e-mails whose
  * subject was rendered for another contact than the recipient. The measured round runs under a JFR recording (settings {@code -Dbench.jfr}, default "default"; "none" records
- * nothing) written to {@code target/benchmark/email-pipeline.jfr}; the warm-up round records with the same settings
+ * nothing) written to {@code target/benchmark/email-pipeline.jfr}; the warm-up rounds (one, or with a steady warm-up
+ * as many as it takes, each a full round with its own contacts) record into one recording with the same settings
  * (not kept), so that the recording's own start costs nothing in the measured round (see {@link EmailBenchmark}).
  * Each round reports its CPU per e-mail by thread group ({@link ThreadCpu}), PostgreSQL's, and the growth of the
  * tables it writes; the per-stage spans come from the requests' and deliveries' timestamps.
@@ -76,6 +77,7 @@ final class EmailPipeline implements EmailBenchmark.Phase {
     private String keyPrefix;
     private long lastReceived;
     private double lastSeconds;
+    private boolean measuredNext;
 
     EmailPipeline(Path jfrFile, List<String> notes) {
         this.jfrFile = jfrFile;
@@ -161,13 +163,20 @@ final class EmailPipeline implements EmailBenchmark.Phase {
     }
 
     @Override
+    public void measuredRoundNext() {
+        measuredNext = true;
+    }
+
+    @Override
     public long run(SmtpSink sink, int messages, int threads) throws Exception {
-        boolean measured = round > 1;
+        boolean measured = measuredNext;
+        measuredNext = false;
         Recording jfr = null;
         String settings = System.getProperty("bench.jfr", "default");
         boolean early = Boolean.parseBoolean(System.getProperty("bench.jfrEarly", "true"));
-        if (!settings.equals("none") && (measured || early)) {
-            // The measured round's recording. With bench.jfrEarly (default) the warm-up round records too, with the
+        if (!settings.equals("none") && (measured || (early && warmUpRecording == null))) {
+            // The measured round's recording. With bench.jfrEarly (default) the warm-up rounds record too (one
+            // recording started at the first of them), with the
             // same settings, and that recording ends only once the measured one has started: enabling JFR's I/O
             // events changes branches in the socket and file streams that the JIT compiled without them (the
             // recording's deoptimisations showed socket writes recompiled, with every caller they were inlined
@@ -278,7 +287,10 @@ final class EmailPipeline implements EmailBenchmark.Phase {
         String grown = "pipeline round " + round + " tables before -> after (live/dead rows, autovacuum/analyze"
                 + " runs): " + tablesBefore + " -> " + tables();
         log("%s", grown);
-        notes.add(grown);
+        if (measured || round == 1) {
+            // A steady warm-up runs many rounds: the report keeps the growth of the first and the measured one.
+            notes.add(grown);
+        }
         if (jfr != null) {
             jfr.stop();
             Files.createDirectories(jfrFile.toAbsolutePath().getParent());
@@ -301,7 +313,9 @@ final class EmailPipeline implements EmailBenchmark.Phase {
                 + " contact than the recipient (sink check, all rounds so far): %d%s", round, sink.crossed(),
                 sink.crossed() == 0 ? "" : " " + sink.crossedSamples());
         log("%s", personal);
-        notes.add(personal);
+        if (measured || round == 1) {
+            notes.add(personal); // counts all rounds so far
+        }
         if (keys != c[0] || sink.duplicates() != 0 || c[0] + c[1] + c[2] != messages) {
             throw new IllegalStateException("loss or duplicates: " + check + "; not sent: " + unsent(prefix));
         }

@@ -23,7 +23,11 @@ final class ThreadCpu {
     /** Jiffies per second; 100 on every mainstream Linux build. */
     private static final double CLOCK_TICKS = 100.0;
 
-    record Snapshot(Map<Long, String> names, Map<Long, Long> jiffies, long gcCount, long gcMillis) {}
+    /**
+     * Per thread (id -> name, jiffies), the whole process's jiffies ({@code /proc/self/stat}: it keeps the time of
+     * threads that have ended, which the per-thread files lose with their thread), and the collectors' counts.
+     */
+    record Snapshot(Map<Long, String> names, Map<Long, Long> jiffies, long process, long gcCount, long gcMillis) {}
 
     private ThreadCpu() {}
 
@@ -46,13 +50,22 @@ final class ThreadCpu {
         } catch (IOException e) {
             // no /proc: empty snapshot
         }
+        long process = 0;
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            process = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            // no /proc: the sum of the threads stands in
+            process = jiffies.values().stream().mapToLong(Long::longValue).sum();
+        }
         long count = 0;
         long millis = 0;
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             count += Math.max(0, gc.getCollectionCount());
             millis += Math.max(0, gc.getCollectionTime());
         }
-        return new Snapshot(names, jiffies, count, millis);
+        return new Snapshot(names, jiffies, process, count, millis);
     }
 
     /** Thread name without its number: "sender-email-12" -> "sender-email-*", "C2 CompilerThre" -> "JIT compiler". */
@@ -85,6 +98,13 @@ final class ThreadCpu {
             total += d;
             byGroup.merge(group(b.names().get(e.getKey())), d, Long::sum);
         }
+        // Threads that ended during the interval (a round's worker pool, the benchmark's writer threads) are gone from
+        // /proc/self/task; the process's own counter still has their time.
+        long process = Math.max(total, b.process() - a.process());
+        if (process > total) {
+            byGroup.merge("threads that ended", process - total, Long::sum);
+            total = process;
+        }
         List<Map.Entry<String, Long>> sorted = new ArrayList<>(byGroup.entrySet());
         sorted.sort((x, y) -> Long.compare(y.getValue(), x.getValue()));
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "JVM threads %.3f ms per e-mail",
@@ -98,6 +118,40 @@ final class ThreadCpu {
                     .append(String.format(Locale.ROOT, "%.3f", ms(e.getValue(), messages)));
         }
         return sb.toString();
+    }
+
+    /**
+     * Jiffies of the JIT compiler threads (C1 and C2) and of the whole JVM process between two snapshots:
+     * {@code [jit, total]}. The total is the process's counter, which keeps the time of threads that ended (a
+     * round's worker pool); the compiler threads' own counters are read per thread (threads that started after
+     * {@code a} count from zero). HotSpot never retires the last compiler thread of each kind, and this 2-core
+     * machine has one of each, so no compiler time is lost with an ended thread here.
+     */
+    static long[] jit(Snapshot a, Snapshot b) {
+        long jit = 0;
+        long threads = 0;
+        for (Map.Entry<Long, Long> e : b.jiffies().entrySet()) {
+            long d = e.getValue() - a.jiffies().getOrDefault(e.getKey(), 0L);
+            if (d <= 0) {
+                continue;
+            }
+            threads += d;
+            if (group(b.names().get(e.getKey())).equals("JIT compiler")) {
+                jit += d;
+            }
+        }
+        return new long[] {jit, Math.max(threads, b.process() - a.process())};
+    }
+
+    /** The JIT compiler threads' share of this JVM's CPU between two snapshots (0 when the JVM used none). */
+    static double jitShare(Snapshot a, Snapshot b) {
+        long[] j = jit(a, b);
+        return j[1] == 0 ? 0 : (double) j[0] / j[1];
+    }
+
+    /** Milliseconds of CPU per message of {@code jiffies}. */
+    static double msPerMessage(long jiffies, long messages) {
+        return ms(jiffies, messages);
     }
 
     private static double ms(long jiffies, long messages) {

@@ -419,8 +419,8 @@ final class EmailPipeline implements EmailBenchmark.Phase {
         StringBuilder sb = new StringBuilder();
         try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery("""
                 select d.message_key, d.status, d.attempts, d.last_error,
-                       (select string_agg(x.stage || ' ' || x.outcome || ': ' || x.reason, ' | ' order by x.id)
-                        from delivery_decisions x where x.request_id = d.request_id)
+                       (select string_agg(x.stage || ' ' || x.outcome || ': ' || x.reason, ' | ' order by x.id, x.step)
+                        from delivery_trail x where x.request_id = d.request_id)
                 from deliveries d where d.message_key like '%s%%' and d.status <> 'sent' limit 5""".formatted(
                 prefix))) {
             while (rs.next()) {

@@ -172,7 +172,7 @@ final class EmailPipeline implements EmailBenchmark.Phase {
         boolean measured = measuredNext;
         measuredNext = false;
         Recording jfr = null;
-        String settings = System.getProperty("bench.jfr", "default");
+        String settings = System.getProperty("bench.jfr", "none");
         boolean early = Boolean.parseBoolean(System.getProperty("bench.jfrEarly", "true"));
         if (!settings.equals("none") && (measured || (early && warmUpRecording == null))) {
             // The measured round's recording. With bench.jfrEarly (default) the warm-up rounds record too (one

@@ -3,10 +3,7 @@ package io.activation.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.activation.testing.QueryPlans;
-import java.sql.Timestamp;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,9 +43,9 @@ class DeliveryDecisionIndexesTest extends DeliveryTestSupport {
         long skipped = contact(none, "{\"email\": \"" + none + "@example.com\"}");
         String kept = unique("forget-kept");
         long other = contact(kept, "{\"email\": \"" + kept + "@example.com\"}");
-        long dispatchedId = unpublished(sent);
-        long skippedId = unpublished(skipped);
-        long keptId = unpublished(other);
+        long dispatchedId = unpublishedRequest(sent);
+        long skippedId = unpublishedRequest(skipped);
+        long keptId = unpublishedRequest(other);
         arbitration.arriveAll(List.of(dispatchedId, skippedId, keptId));
         assertThat(status(dispatchedId)).isEqualTo("dispatched");
         assertThat(status(skippedId)).isEqualTo("skipped");
@@ -76,15 +73,5 @@ class DeliveryDecisionIndexesTest extends DeliveryTestSupport {
         return jdbc.queryForObject("""
                 select count(*) from delivery_decisions where request_id = ?
                   and stage not in ('send', 'status')""", Integer.class, requestId);
-    }
-
-    /** A marketing e-mail request written without its Kafka record. */
-    private long unpublished(long contactId) {
-        return jdbc.queryForObject("""
-                insert into message_requests (dedupe_key, contact_id, scenario_version, step_id, channels, priority,
-                    status, created_at)
-                values (?, ?, 1, 'send', ?::jsonb, 50, 'requested', ?) returning id""", Long.class,
-                "test:" + UUID.randomUUID(), contactId, "[{\"channel\": \"email\", \"template\": \"tpl-email\"}]",
-                Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS)));
     }
 }

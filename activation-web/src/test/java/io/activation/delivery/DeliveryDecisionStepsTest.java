@@ -2,11 +2,9 @@ package io.activation.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -23,8 +21,8 @@ class DeliveryDecisionStepsTest extends DeliveryTestSupport {
     @Test
     void theTrailReadsBackAsRecordedWhateverTheReasonsHold() {
         long contact = contact(unique("steps"), "{}");
-        long a = request(contact);
-        long b = request(contact);
+        long a = unpublishedRequest(contact);
+        long b = unpublishedRequest(contact);
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         Instant later = now.plusSeconds(60);
         String tricky = "quote \" backslash \\ slash / newline \n return \r tab \t bell \u0007 unit \u001f"
@@ -64,7 +62,7 @@ class DeliveryDecisionStepsTest extends DeliveryTestSupport {
     void aRequestsTrailLastDecisionIsItsOutcomeThroughTheApi() {
         String name = unique("steps-api");
         long contact = contact(name, "{\"email\": \"" + name + "@example.com\"}");
-        long skipped = request(contact);
+        long skipped = unpublishedRequest(contact);
         arbitration.arriveAll(List.of(skipped));
         assertThat(steps(skipped)).containsExactly("consent/email/blocked", "channel/-/skipped");
         Response messages = get("/api/v1/contacts/" + name + "/messages").expect(200);
@@ -77,14 +75,5 @@ class DeliveryDecisionStepsTest extends DeliveryTestSupport {
     private static DeliveryDecisions.Entry entry(long request, long contact, String stage, String channel,
             String outcome, String reason, Instant at) {
         return new DeliveryDecisions.Entry(request, null, contact, stage, channel, outcome, reason, at);
-    }
-
-    private long request(long contactId) {
-        return jdbc.queryForObject("""
-                insert into message_requests (dedupe_key, contact_id, scenario_version, step_id, channels, priority,
-                    status, created_at)
-                values (?, ?, 1, 'send', ?::jsonb, 50, 'requested', ?) returning id""", Long.class,
-                "test:" + UUID.randomUUID(), contactId, "[{\"channel\": \"email\", \"template\": \"tpl-email\"}]",
-                Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS)));
     }
 }

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.sql.Timestamp;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -173,5 +175,15 @@ public abstract class DeliveryTestSupport extends ApiTest {
             last = value.get();
         }
         return last;
+    }
+
+    /** A marketing e-mail request written straight into the table, without its Kafka record (nothing decides it). */
+    protected long unpublishedRequest(long contactId) {
+        return jdbc.queryForObject("""
+                insert into message_requests (dedupe_key, contact_id, scenario_version, step_id, channels, priority,
+                    status, created_at)
+                values (?, ?, 1, 'send', ?::jsonb, 50, 'requested', ?) returning id""", Long.class,
+                "test:" + UUID.randomUUID(), contactId, "[{\"channel\": \"email\", \"template\": \"tpl-email\"}]",
+                Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS)));
     }
 }

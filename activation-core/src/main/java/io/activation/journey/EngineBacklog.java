@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -19,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * committed offset; read from Kafka at most every {@code maxAge}, -1 when Kafka does not answer. It counts every
  * instance's lanes, wherever they run.
  */
-final class EngineBacklog implements LongSupplier, AutoCloseable {
+final class EngineBacklog implements TimerPoller.Backlog, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EngineBacklog.class);
     private static final long TIMEOUT_MS = 2_000;
@@ -29,6 +28,8 @@ final class EngineBacklog implements LongSupplier, AutoCloseable {
     private final String group;
     private final long maxAgeNanos;
     private long readAt;
+    /** When the value returned was read (nanoTime); changes with every new reading. */
+    private long readingAt;
     private long records = -1;
     private boolean warned;
 
@@ -37,6 +38,11 @@ final class EngineBacklog implements LongSupplier, AutoCloseable {
         this.topic = topic;
         this.group = group;
         this.maxAgeNanos = maxAge.toNanos();
+    }
+
+    @Override
+    public synchronized long readAt() {
+        return readingAt;
     }
 
     @Override
@@ -64,6 +70,7 @@ final class EngineBacklog implements LongSupplier, AutoCloseable {
                 }
             }
             records = behind;
+            readingAt = now;
             warned = false;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -75,6 +82,7 @@ final class EngineBacklog implements LongSupplier, AutoCloseable {
                 warned = true;
             }
             records = -1;
+            readingAt = now;
         }
         return records;
     }

@@ -34,12 +34,12 @@ class JourneyConfiguration {
                 () -> template.partitionsFor(ingest.eventsTopic()).size(), backlog);
     }
 
-    /** The engine group's backlog on activation.events, for the timer poller; read at most every 250 ms. */
+    /** The engine group's backlog on activation.events, for the timer poller; read at most every 25 ms. */
     @Bean(destroyMethod = "close")
     @ConditionalOnRole(Role.ENGINE)
     EngineBacklog engineBacklog(KafkaAdmin admin, IngestProperties ingest, JourneyProperties properties) {
         return new EngineBacklog(org.apache.kafka.clients.admin.Admin.create(admin.getConfigurationProperties()),
-                ingest.eventsTopic(), properties.consumerGroup(), java.time.Duration.ofMillis(250));
+                ingest.eventsTopic(), properties.consumerGroup(), TimerPoller.HELD_BACK_RECHECK);
     }
 
     @Bean

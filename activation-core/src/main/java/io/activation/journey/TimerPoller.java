@@ -39,6 +39,23 @@ public class TimerPoller {
     /** A due timer as the poller claims it. */
     public record Due(long id, long instanceId, long contactId, String stepId) {}
 
+    /**
+     * Records of {@code activation.events} the engine's group has yet to apply (-1: unknown), as last read, and
+     * when that reading was taken: the poller adds what it announced since then, which the reading cannot show.
+     */
+    @FunctionalInterface
+    interface Backlog extends java.util.function.LongSupplier {
+        /** When the value {@link #getAsLong} returns was read (any clock; a new value for every new reading). */
+        default long readAt() {
+            return System.nanoTime();
+        }
+    }
+
+    /** What {@link #pollOnce} answers when the outbox or the engine's backlog holds the poll back. */
+    static final int HELD_BACK = -1;
+    /** How soon a poll held back by the engine's backlog looks again (the backlog is read at most this often). */
+    static final java.time.Duration HELD_BACK_RECHECK = java.time.Duration.ofMillis(25);
+
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
     private final Outbox outbox;
@@ -49,7 +66,11 @@ public class TimerPoller {
     /** Partitions of {@code activation.events} (0: unknown); null when no Kafka producer is wired (then singles). */
     private final java.util.function.IntSupplier partitionsOfEvents;
     /** Records the engine's group has yet to apply (-1: unknown); null when not wired (then the outbox only). */
-    private final java.util.function.LongSupplier backlog;
+    private final Backlog backlog;
+    /** The backlog reading {@link #announcedSinceReading} counts from (its {@link Backlog#readAt}). */
+    private long readingSeen;
+    /** Records this poller appended to the outbox since that reading: not in it, but ahead of the lanes all the same. */
+    private long announcedSinceReading;
     private int partitions;
     private long partitionsReadAt;
     /** When the worker last forgot old applied-record ids (nanoTime; only the worker's thread touches it). */
@@ -57,7 +78,7 @@ public class TimerPoller {
 
     TimerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events, Clock clock,
             JourneyProperties properties, java.util.function.IntSupplier partitionsOfEvents,
-            java.util.function.LongSupplier backlog) {
+            Backlog backlog) {
         this.partitionsOfEvents = partitionsOfEvents;
         this.backlog = backlog;
         this.jdbc = jdbc;
@@ -75,24 +96,33 @@ public class TimerPoller {
     }
 
     /**
-     * Fires what is due now; returns how many timers fired. Nothing fires while the outbox holds more than
+     * Fires what is due now; returns how many timers fired, or {@link #HELD_BACK}. Nothing fires while the outbox holds more than
      * {@code activation.journeys.timer-outbox-limit} messages: the relay publishes in id order, so a burst of due
      * timers claimed all at once would hold every other event of the platform (and the message requests of the
      * journeys it moves on) behind it until the whole burst is published. Nor while the engine's consumer group
      * has more than {@code activation.journeys.timer-backlog-limit} records of {@code activation.events} to apply:
      * a timers-fired record carries many timers, so the burst would otherwise queue in the lanes ahead of the
-     * contacts' other events. The timers wait in PostgreSQL instead.
+     * contacts' other events. The backlog counts what the last reading saw plus the records this poller announced
+     * since, so polls between two readings cannot overshoot the limit. The timers wait in PostgreSQL instead.
      */
     public int pollOnce() {
-        // The engine's backlog first: it is cached (read from Kafka at most every few hundred ms), while the
+        // The engine's backlog first: it is cached (read from Kafka at most every few tens of ms), while the
         // outbox span is a query, which a poll held back by the backlog need not pay.
         int backlogLimit = properties.timerBacklogLimit();
-        if (backlogLimit > 0 && backlog != null && backlog.getAsLong() > backlogLimit) {
-            return 0;
+        if (backlogLimit > 0 && backlog != null) {
+            long records = backlog.getAsLong();
+            long readAt = backlog.readAt();
+            if (readAt != readingSeen) {
+                readingSeen = readAt;
+                announcedSinceReading = 0;
+            }
+            if (records >= 0 && records + announcedSinceReading > backlogLimit) {
+                return HELD_BACK;
+            }
         }
         int limit = properties.timerOutboxLimit();
         if (limit > 0 && outboxSpan() > limit) {
-            return 0;
+            return HELD_BACK;
         }
         Integer fired = transactions.execute(status -> {
             CustomPlans.forThisTransaction(jdbc);
@@ -111,7 +141,9 @@ public class TimerPoller {
             }
             jdbc.update("update journey_timers set status = 'fired', fired_at = ? where id = any(?)", now,
                     jdbc.execute((java.sql.Connection c) -> c.createArrayOf("bigint", ids)));
-            outbox.append(announce(due, partitions()));
+            List<OutboxMessage> announcements = announce(due, partitions());
+            outbox.append(announcements);
+            announcedSinceReading += announcements.size();
             return due.size();
         });
         return fired == null ? 0 : fired;
@@ -220,12 +252,22 @@ public class TimerPoller {
                 + jdbc.update("delete from journey_effects where applied_at < ?", cutoff);
     }
 
-    /** One turn of the worker: forgets old applied-record ids and effect keys once a minute, then fires what is due. */
-    private boolean step() {
+    /**
+     * One turn of the worker: forgets old applied-record ids and effect keys once a minute, then fires what is due.
+     * A poll held back looks again after {@link #HELD_BACK_RECHECK} rather than the idle interval: the lanes are
+     * busy with a burst, and a poll that comes late when they have caught up leaves them idle.
+     */
+    private boolean step() throws InterruptedException {
         if (System.nanoTime() - lastCleanup > 60_000_000_000L) {
             forgetApplied();
             lastCleanup = System.nanoTime();
         }
-        return pollOnce() >= properties.timerBatchSize();
+        int fired = pollOnce();
+        if (fired == HELD_BACK) {
+            long recheck = Math.min(HELD_BACK_RECHECK.toMillis(), properties.timerPollInterval().toMillis());
+            Thread.sleep(recheck);
+            return true;
+        }
+        return fired >= properties.timerBatchSize();
     }
 }

@@ -31,12 +31,32 @@ class TimerBacklogTest extends EngineTestSupport {
     JourneyProperties properties;
 
     private TimerPoller poller(long backlogRecords) {
+        return poller(properties.timerBatchSize(), 10, () -> backlogRecords);
+    }
+
+    private TimerPoller poller(int batchSize, int backlogLimit, TimerPoller.Backlog backlog) {
         JourneyProperties p = properties;
         JourneyProperties limited = new JourneyProperties(p.consumerGroup(), p.concurrency(), p.timerPollInterval(),
-                p.batchSize(), p.timerBatchSize(), p.timerOutboxLimit(), 10, p.deadLetterTopic(),
+                p.batchSize(), batchSize, p.timerOutboxLimit(), backlogLimit, p.deadLetterTopic(),
                 p.appliedRetention(), p.schedulePollInterval(), p.schedulePageSize(), p.scheduleCatchUp());
         return new TimerPoller(jdbc, transactions, outbox, events, clock, limited,
-                () -> kafka.partitionsFor("activation.events").size(), () -> backlogRecords);
+                () -> kafka.partitionsFor("activation.events").size(), backlog);
+    }
+
+    /** A backlog whose reading the test sets: records and the moment it was read. */
+    private static final class Reading implements TimerPoller.Backlog {
+        long records;
+        long readAt = 1;
+
+        @Override
+        public long getAsLong() {
+            return records;
+        }
+
+        @Override
+        public long readAt() {
+            return readAt;
+        }
     }
 
     @Test
@@ -73,7 +93,7 @@ class TimerBacklogTest extends EngineTestSupport {
         try {
             clock.advance(Duration.ofMinutes(61));
             String pending = "select count(*) from journey_timers where instance_id = ? and status = 'pending'";
-            assertThat(poller(11).pollOnce()).isZero();
+            assertThat(poller(11).pollOnce()).isEqualTo(TimerPoller.HELD_BACK);
             assertThat(count(pending, instance)).isEqualTo(1);
             assertThat(poller(10).pollOnce()).isPositive();
             assertThat(count(pending, instance)).isZero();
@@ -82,6 +102,43 @@ class TimerBacklogTest extends EngineTestSupport {
         }
         awaitJourney(who, "completed", "send");
         assertThat(messageRequests(who)).hasSize(1);
+    }
+
+    @Test
+    void whatThePollerAnnouncedSinceTheLastReadingCountsAsBacklogUntilTheNextReading() {
+        long scenario = waitThenSend("{\"rule\": \"once_at_a_time\"}");
+        java.util.List<String> contacts = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String who = unique("announced");
+            put("/api/v1/contacts/" + who, "{\"firstName\": \"An\"}").expect(201);
+            triggerFor(scenario, who);
+            awaitJourney(who, "waiting", "hour");
+            contacts.add(who);
+        }
+        runtime.stop();
+        try {
+            clock.advance(Duration.ofMinutes(61));
+            Reading reading = new Reading();
+            // One timer per poll, so one announcement per poll; the reading says the lanes are idle.
+            TimerPoller poller = poller(1, 1, reading);
+            assertThat(poller.pollOnce()).isEqualTo(1);
+            assertThat(poller.pollOnce()).isEqualTo(1);
+            // 0 read + 2 announced since > 1: held back although the (old) reading is under the limit.
+            assertThat(poller.pollOnce()).isEqualTo(TimerPoller.HELD_BACK);
+            assertThat(poller.pollOnce()).isEqualTo(TimerPoller.HELD_BACK);
+            // A new reading shows what was announced as applied: the poller goes on.
+            reading.readAt = 2;
+            assertThat(poller.pollOnce()).isEqualTo(1);
+            // A reading over the limit holds it back by itself.
+            reading.records = 2;
+            reading.readAt = 3;
+            assertThat(poller.pollOnce()).isEqualTo(TimerPoller.HELD_BACK);
+        } finally {
+            runtime.start();
+        }
+        for (String who : contacts) {
+            awaitJourney(who, "completed", "send");
+        }
     }
 
     @Test

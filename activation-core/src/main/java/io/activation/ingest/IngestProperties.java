@@ -25,6 +25,10 @@ import org.springframework.validation.annotation.Validated;
  *     further commits gather before the next round (an idle relay still wakes at once on the first commit): a steady
  *     trickle of single-event commits is published in groups, so each round's delete, produce request and the
  *     consumers' fetches serve several records; 0 publishes every commit in a round of its own
+ * @param outboxVacuumRows after relaying this many records the relay vacuums the outbox ({@code VACUUM (SKIP_LOCKED,
+ *     TRUNCATE FALSE)}), 0 never: every round reads the outbox from its oldest id, and the index entries of the
+ *     records deleted since the last vacuum lie in front of the live ones; autovacuum visits a database at most once
+ *     per {@code autovacuum_naptime} (a minute by default), in which a busy relay deletes hundreds of thousands
  */
 @Validated
 @ConfigurationProperties("activation.ingest")
@@ -38,7 +42,8 @@ public record IngestProperties(
         @DefaultValue("500") @Min(1) @Max(10000) int outboxBatchSize,
         @DefaultValue("200ms") Duration outboxPollInterval,
         @DefaultValue("5s") Duration outboxMaxBackoff,
-        @DefaultValue("10ms") Duration outboxLinger) {
+        @DefaultValue("10ms") Duration outboxLinger,
+        @DefaultValue("20000") @Min(0) int outboxVacuumRows) {
 
     @AssertTrue(message = "activation.ingest.idempotency-retention must be at least 24h")
     boolean isRetentionLongEnough() {

@@ -37,7 +37,7 @@ class ChangeEventsTest {
 
     private static IngestProperties properties() {
         return new IngestProperties(DataSize.ofMegabytes(5), 1000, Duration.ofHours(24), "activation.events", 6,
-                (short) 1, 500, Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofMillis(10));
+                (short) 1, 500, Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofMillis(10), 20000);
     }
 
     private final ChangeEvents events = new ChangeEvents(Clock.fixed(NOW, ZoneOffset.UTC), properties());

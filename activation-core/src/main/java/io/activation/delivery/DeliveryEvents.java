@@ -85,7 +85,8 @@ class DeliveryEvents {
                 members.add(o.member());
             }
             messages.add(events.event(OUTCOMES, first.contactId(), "message-requests/outcomes", "delivery",
-                    EventGroups.data(members), ChangeEvents.deterministicId("message-outcomes:" + first.member().id())));
+                    EventGroups.data(members),
+                    ChangeEvents.deterministicId("message-outcomes:" + first.member().id())));
         }
         return messages;
     }

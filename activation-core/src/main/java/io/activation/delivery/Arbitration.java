@@ -1,6 +1,7 @@
 package io.activation.delivery;
 
 import io.activation.consent.Suppressions;
+import io.activation.ingest.EventPartitions;
 import io.activation.ingest.Outbox;
 import io.activation.ingest.OutboxMessage;
 import io.activation.platform.CustomPlans;
@@ -53,6 +54,11 @@ public class Arbitration implements ChannelFallback {
 
     public static final String SKIPPED = DeliveryEvents.SKIPPED;
     public static final String DEFERRED = DeliveryEvents.DEFERRED;
+    /**
+     * Several {@value #SKIPPED} / {@value #DEFERRED} events of contacts sharing a partition of
+     * {@code activation.events}, in one record ({@link io.activation.ingest.EventGroups}, ADR 0022).
+     */
+    public static final String OUTCOMES = DeliveryEvents.OUTCOMES;
 
     /** Request statuses. */
     static final String PENDING = "pending";
@@ -74,12 +80,14 @@ public class Arbitration implements ChannelFallback {
     private final DeliveryEvents events;
     private final Outbox outbox;
     private final JdbcTransactions transactions;
+    private final EventPartitions partitions;
 
     Arbitration(JdbcTemplate jdbc, Clock clock, DeliveryProperties properties, ChannelDirectory channels,
             ContactAddresses addresses, FrequencyCaps caps, QuietHours quietHours,
             Deliveries deliveries, DeliveryDecisions decisions, DeliveryEvents events, Outbox outbox,
-            JdbcTransactions transactions) {
+            JdbcTransactions transactions, EventPartitions partitions) {
         this.transactions = transactions;
+        this.partitions = partitions;
         this.jdbc = jdbc;
         this.clock = clock;
         this.properties = properties;
@@ -428,7 +436,8 @@ public class Arbitration implements ChannelFallback {
     /**
      * What deciding a batch writes, kept in order and written at the end with one statement per table: the
      * deliveries first (a chosen decision names its delivery), then the trail, the requests' statuses and the
-     * events.
+     * events: the dispatches, then the outcomes (skipped, deferred) grouped per partition of
+     * {@code activation.events} (ADR 0022).
      */
     private final class Writes {
         private record Chosen(Deliveries.Pending delivery, String reason) {}
@@ -438,7 +447,8 @@ public class Arbitration implements ChannelFallback {
         private final Instant now;
         private final List<Object> trail = new ArrayList<>();
         private final List<Deliveries.Pending> pending = new ArrayList<>();
-        private final List<Object> events = new ArrayList<>();
+        private final List<Deliveries.Pending> dispatched = new ArrayList<>();
+        private final List<DeliveryEvents.Outcome> outcomes = new ArrayList<>();
         private final Map<Long, Status> statuses = new LinkedHashMap<>();
 
         Writes(Instant now) {
@@ -455,15 +465,15 @@ public class Arbitration implements ChannelFallback {
         void dispatch(Deliveries.Pending delivery, String reason) {
             pending.add(delivery);
             trail.add(new Chosen(delivery, reason));
-            events.add(delivery);
+            dispatched.add(delivery);
         }
 
         void status(long requestId, String status, Decided decided, Instant decideAt) {
             statuses.put(requestId, new Status(requestId, status, decided, decideAt));
         }
 
-        void event(OutboxMessage event) {
-            events.add(event);
+        void event(DeliveryEvents.Outcome outcome) {
+            outcomes.add(outcome);
         }
 
         void flush() {
@@ -482,15 +492,15 @@ public class Arbitration implements ChannelFallback {
             }
             // The trail and the requests' statuses in one statement (one round trip).
             decisions.recordAll(entries, statusUpdate());
-            List<OutboxMessage> messages = new ArrayList<>(events.size());
-            for (Object o : events) {
-                if (o instanceof Deliveries.Pending p) {
-                    if (p.id != null) {
-                        messages.add(deliveries.dispatched(p));
-                    }
-                } else {
-                    messages.add((OutboxMessage) o);
+            // Dispatches go to the channels' topics, outcomes to activation.events: no order between them matters.
+            List<OutboxMessage> messages = new ArrayList<>(dispatched.size() + outcomes.size());
+            for (Deliveries.Pending p : dispatched) {
+                if (p.id != null) {
+                    messages.add(deliveries.dispatched(p));
                 }
+            }
+            if (!outcomes.isEmpty()) {
+                messages.addAll(events.messages(outcomes, partitions.count()));
             }
             outbox.append(messages);
         }

@@ -1,5 +1,7 @@
 package io.activation.journey;
 
+import io.activation.delivery.Arbitration;
+import io.activation.ingest.EventGroups;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -78,13 +80,23 @@ class EngineListener implements BatchMessageListener<String, String> {
 
     /**
      * The engine events of one record: a {@code timers-fired} record is one {@link EngineEvent#TIMER_FIRED} per
-     * timer it announces (each with its contact and the id a lone announcement of that timer would have), any
-     * other record the event {@link #parse} makes of it, or none.
+     * timer it announces (each with its contact and the id a lone announcement of that timer would have); a
+     * {@code message.outcomes} record (arbitration's skipped and deferred events grouped per partition, ADR 0022) is
+     * each event it carries, with that event's own id, type, contact and data; any other record the event
+     * {@link #parse} makes of it, or none.
      */
     static List<EngineEvent> parseAll(String value) {
         EngineEvent event = parse(value);
         if (event == null) {
             return List.of();
+        }
+        if (event.type().equals(Arbitration.OUTCOMES)) {
+            List<EventGroups.Member> members = EventGroups.expand(event.id(), event.data());
+            List<EngineEvent> expanded = new ArrayList<>(members.size());
+            for (EventGroups.Member m : members) {
+                expanded.add(new EngineEvent(m.id(), m.type(), m.contactId(), m.data()));
+            }
+            return expanded;
         }
         if (!event.type().equals(EngineEvent.TIMERS_FIRED)) {
             return List.of(event);

@@ -195,9 +195,7 @@ public class TimerPoller {
      * keyed record (the relay publishes with the contact id as the key and the default partitioner).
      */
     static int partitionOf(long contactId, int partitions) {
-        byte[] key = Long.toString(contactId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key))
-                % partitions;
+        return io.activation.ingest.EventPartitions.partitionOf(contactId, partitions);
     }
 
     /** The partition count of {@code activation.events}, read from Kafka at most every 30 s; 0 when unknown. */

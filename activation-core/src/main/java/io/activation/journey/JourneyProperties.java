@@ -39,7 +39,7 @@ public record JourneyProperties(
         @DefaultValue("500") @Min(1) @Max(5000) int batchSize,
         @DefaultValue("200") @Min(1) @Max(10000) int timerBatchSize,
         @DefaultValue("10000") @Min(0) int timerOutboxLimit,
-        @DefaultValue("300") @Min(0) int timerBacklogLimit,
+        @DefaultValue("150") @Min(0) int timerBacklogLimit,
         @DefaultValue("activation.journeys.dlt") @NotBlank String deadLetterTopic,
         @DefaultValue("8d") Duration appliedRetention,
         @DefaultValue("5s") Duration schedulePollInterval,

@@ -53,7 +53,10 @@ public class TimerPoller {
 
     /** What {@link #pollOnce} answers when the outbox or the engine's backlog holds the poll back. */
     static final int HELD_BACK = -1;
-    /** How soon a poll held back by the engine's backlog looks again (the backlog is read at most this often). */
+    /**
+     * How soon a poll held back (by the outbox or the engine's backlog) looks again; the backlog is read at most
+     * this often.
+     */
     static final java.time.Duration HELD_BACK_RECHECK = java.time.Duration.ofMillis(25);
 
     private final JdbcTemplate jdbc;
@@ -69,7 +72,7 @@ public class TimerPoller {
     private final Backlog backlog;
     /** The backlog reading {@link #announcedSinceReading} counts from (its {@link Backlog#readAt}). */
     private long readingSeen;
-    /** Records this poller appended to the outbox since that reading: not in it, but ahead of the lanes all the same. */
+    /** Records this poller appended to the outbox since that reading: not in it, but ahead of the lanes too. */
     private long announcedSinceReading;
     private int partitions;
     private long partitionsReadAt;
@@ -96,14 +99,15 @@ public class TimerPoller {
     }
 
     /**
-     * Fires what is due now; returns how many timers fired, or {@link #HELD_BACK}. Nothing fires while the outbox holds more than
-     * {@code activation.journeys.timer-outbox-limit} messages: the relay publishes in id order, so a burst of due
-     * timers claimed all at once would hold every other event of the platform (and the message requests of the
-     * journeys it moves on) behind it until the whole burst is published. Nor while the engine's consumer group
-     * has more than {@code activation.journeys.timer-backlog-limit} records of {@code activation.events} to apply:
-     * a timers-fired record carries many timers, so the burst would otherwise queue in the lanes ahead of the
-     * contacts' other events. The backlog counts what the last reading saw plus the records this poller announced
-     * since, so polls between two readings cannot overshoot the limit. The timers wait in PostgreSQL instead.
+     * Fires what is due now; returns how many timers fired, or {@link #HELD_BACK}. Nothing fires while the outbox
+     * holds more than {@code activation.journeys.timer-outbox-limit} messages: the relay publishes in id order, so
+     * a burst of due timers claimed all at once would hold every other event of the platform (and the message
+     * requests of the journeys it moves on) behind it until the whole burst is published. Nor while the engine's
+     * consumer group has more than {@code activation.journeys.timer-backlog-limit} records of
+     * {@code activation.events} to apply: a timers-fired record carries many timers, so the burst would otherwise
+     * queue in the lanes ahead of the contacts' other events. The backlog counts what the last reading saw plus
+     * the records this poller announced since, so polls between two readings cannot overshoot the limit. The
+     * timers wait in PostgreSQL instead.
      */
     public int pollOnce() {
         // The engine's backlog first: it is cached (read from Kafka at most every few tens of ms), while the

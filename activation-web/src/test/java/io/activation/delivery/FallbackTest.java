@@ -51,7 +51,10 @@ class FallbackTest extends DeliveryTestSupport {
 
         transactions.executeWithoutResult(s -> fallback.failed(deliveryId(id, "sms"), "rejected: unknown number"));
         assertThat(status(id)).isEqualTo("failed");
-        assertThat(steps(id)).endsWith("fallback/sms/failed", "fallback/-/failed");
+        // Arbitration's last steps; the test context's e-mail sender may record its send of the first delivery
+        // (a "send/email/..." step) at any point, also after them, as a real send before a bounce would.
+        assertThat(steps(id).stream().filter(step -> !step.startsWith("send/")).toList())
+                .endsWith("fallback/sms/failed", "fallback/-/failed");
     }
 
     @Test

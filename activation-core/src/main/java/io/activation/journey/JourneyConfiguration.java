@@ -1,6 +1,7 @@
 package io.activation.journey;
 
 import io.activation.ingest.ChangeEvents;
+import io.activation.ingest.EventPartitions;
 import io.activation.ingest.IngestProperties;
 import io.activation.ingest.Outbox;
 import io.activation.platform.ConditionalOnRole;
@@ -28,10 +29,8 @@ class JourneyConfiguration {
     @Bean
     @ConditionalOnRole(Role.ENGINE)
     TimerPoller timerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events,
-            Clock clock, JourneyProperties properties, IngestProperties ingest,
-            KafkaTemplate<String, String> template, EngineBacklog backlog) {
-        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties,
-                () -> template.partitionsFor(ingest.eventsTopic()).size(), backlog);
+            Clock clock, JourneyProperties properties, EventPartitions partitions, EngineBacklog backlog) {
+        return new TimerPoller(jdbc, transactions, outbox, events, clock, properties, partitions, backlog);
     }
 
     /** The engine group's backlog on activation.events, for the timer poller; read at most every 25 ms. */

@@ -33,8 +33,6 @@ import tools.jackson.databind.node.ObjectNode;
 public class TimerPoller {
 
     private static final Logger log = LoggerFactory.getLogger(TimerPoller.class);
-    /** How long a partition count read from Kafka is used before it is read again. */
-    private static final long PARTITIONS_TTL_NANOS = 30_000_000_000L;
 
     /** A due timer as the poller claims it. */
     public record Due(long id, long instanceId, long contactId, String stepId) {}
@@ -66,21 +64,19 @@ public class TimerPoller {
     private final Clock clock;
     private final JourneyProperties properties;
     private final PollingWorker worker;
-    /** Partitions of {@code activation.events} (0: unknown); null when no Kafka producer is wired (then singles). */
-    private final java.util.function.IntSupplier partitionsOfEvents;
+    /** Partitions of {@code activation.events}, shared with arbitration's grouping; null: every timer alone. */
+    private final io.activation.ingest.EventPartitions partitionsOfEvents;
     /** Records the engine's group has yet to apply (-1: unknown); null when not wired (then the outbox only). */
     private final Backlog backlog;
     /** The backlog reading {@link #announcedSinceReading} counts from (its {@link Backlog#readAt}). */
     private long readingSeen;
     /** Records this poller appended to the outbox since that reading: not in it, but ahead of the lanes too. */
     private long announcedSinceReading;
-    private int partitions;
-    private long partitionsReadAt;
     /** When the worker last forgot old applied-record ids (nanoTime; only the worker's thread touches it). */
     private long lastCleanup;
 
     TimerPoller(JdbcTemplate jdbc, TransactionTemplate transactions, Outbox outbox, ChangeEvents events, Clock clock,
-            JourneyProperties properties, java.util.function.IntSupplier partitionsOfEvents,
+            JourneyProperties properties, io.activation.ingest.EventPartitions partitionsOfEvents,
             Backlog backlog) {
         this.partitionsOfEvents = partitionsOfEvents;
         this.backlog = backlog;
@@ -202,23 +198,9 @@ public class TimerPoller {
         return io.activation.ingest.EventPartitions.partitionOf(contactId, partitions);
     }
 
-    /** The partition count of {@code activation.events}, read from Kafka at most every 30 s; 0 when unknown. */
+    /** The partition count of {@code activation.events} (read at most every 30 s); 0 when unknown. */
     private int partitions() {
-        if (partitionsOfEvents == null) {
-            return 0;
-        }
-        long now = System.nanoTime();
-        if (partitions == 0 || now - partitionsReadAt > PARTITIONS_TTL_NANOS) {
-            partitionsReadAt = now;
-            try {
-                partitions = Math.max(0, partitionsOfEvents.getAsInt());
-            } catch (RuntimeException e) {
-                log.warn("The partitions of the events topic are unknown ({}); timers are announced one by one",
-                        e.toString());
-                partitions = 0;
-            }
-        }
-        return partitions;
+        return partitionsOfEvents == null ? 0 : partitionsOfEvents.count();
     }
 
     /** How many messages the outbox holds at most (the span of its ids: two index look-ups, not a count). */

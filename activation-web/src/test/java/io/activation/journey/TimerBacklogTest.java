@@ -40,7 +40,8 @@ class TimerBacklogTest extends EngineTestSupport {
                 p.batchSize(), batchSize, p.timerOutboxLimit(), backlogLimit, p.deadLetterTopic(),
                 p.appliedRetention(), p.schedulePollInterval(), p.schedulePageSize(), p.scheduleCatchUp());
         return new TimerPoller(jdbc, transactions, outbox, events, clock, limited,
-                () -> kafka.partitionsFor("activation.events").size(), backlog);
+                new io.activation.ingest.EventPartitions(() -> kafka.partitionsFor("activation.events").size()),
+                backlog);
     }
 
     /** A backlog whose reading the test sets: records and the moment it was read. */

@@ -17,6 +17,17 @@ class FrequencyCapTest extends DeliveryTestSupport {
     }
 
     /** Lets the request pass its arbitration window (a cap applies to it) and waits for its decision. */
+    /** A scenario cap of {@code max} per day on {@code scenario}, and a new contact on e-mail with marketing consent. */
+    private long cappedContact(long scenario, int max, String prefix) {
+        cap("""
+                {"name": "%s", "scope": "scenario", "scenarioId": %d, "max": %d, "window": "P1D"}
+                """.formatted(unique("cap"), scenario, max));
+        String who = unique(prefix);
+        long contact = contact(who, "{\"email\": \"" + who + "@example.com\"}");
+        consent(who, "email", "marketing", "granted");
+        return contact;
+    }
+
     private String decided(long id, String status) {
         awaitStatus(id, "pending");
         clock.advance(deliveryProperties.arbitrationWindow().plusSeconds(1));
@@ -26,12 +37,7 @@ class FrequencyCapTest extends DeliveryTestSupport {
     @Test
     void aScenarioCapAllowsMaxMessagesPerSlidingWindowAndExemptsTransactional() {
         long scenario = scenario();
-        cap("""
-                {"name": "%s", "scope": "scenario", "scenarioId": %d, "max": 2, "window": "P1D"}
-                """.formatted(unique("cap"), scenario));
-        String who = unique("capped");
-        long contact = contact(who, "{\"email\": \"" + who + "@example.com\"}");
-        consent(who, "email", "marketing", "granted");
+        long contact = cappedContact(scenario, 2, "capped");
 
         long first = request(contact, scenario, List.of("email"), 50, marketing());
         decided(first, "dispatched");
@@ -61,12 +67,7 @@ class FrequencyCapTest extends DeliveryTestSupport {
     @Test
     void aDeliveryThatFailedDoesNotCountButOneInDoubtDoes() {
         long scenario = scenario();
-        cap("""
-                {"name": "%s", "scope": "scenario", "scenarioId": %d, "max": 1, "window": "P1D"}
-                """.formatted(unique("cap"), scenario));
-        String who = unique("failedcap");
-        long contact = contact(who, "{\"email\": \"" + who + "@example.com\"}");
-        consent(who, "email", "marketing", "granted");
+        long contact = cappedContact(scenario, 1, "failedcap");
 
         for (String ended : List.of("failed", "bounced", "dead")) {
             long request = request(contact, scenario, List.of("email"), 50, marketing());
